@@ -1,0 +1,53 @@
+"""The lecture's simple RNN and backpropagation through time, in plain NumPy.
+
+Importable without the server:
+
+    from app.rnn import RNNConfig, init_params, bptt
+    config = RNNConfig(n_in=1, n_hidden=2, n_out=1)
+    params = init_params(config, seed=0)
+    result = bptt(config, params, x, d, loss_steps="last")   # x (T, 1), d (T, 1)
+    result.grads.Ws, result.flow.jacobian, result.delta
+"""
+
+from .activations import ACTIVATIONS, GAMMA
+from .bptt import (
+    BPTTResult,
+    Diagnostics,
+    Flow,
+    Grads,
+    bptt,
+    loss_and_grads,
+    loss_step_mask,
+    total_deltas,
+)
+from .gradcheck import GradCheck, gradcheck, numeric_grads
+from .jacobian import jacobian_norms, spectral_norms
+from .losses import LOSSES, OUTPUTS
+from .model import Forward, RNNConfig, RNNParams, forward, init_params, spectral_radius, step_losses
+
+__all__ = [
+    "ACTIVATIONS",
+    "GAMMA",
+    "LOSSES",
+    "OUTPUTS",
+    "BPTTResult",
+    "Diagnostics",
+    "Flow",
+    "Forward",
+    "GradCheck",
+    "Grads",
+    "RNNConfig",
+    "RNNParams",
+    "bptt",
+    "forward",
+    "gradcheck",
+    "init_params",
+    "jacobian_norms",
+    "loss_and_grads",
+    "loss_step_mask",
+    "numeric_grads",
+    "spectral_norms",
+    "spectral_radius",
+    "step_losses",
+    "total_deltas",
+]
