@@ -24,6 +24,9 @@ from .gradcheck import GradCheck, gradcheck, numeric_grads
 from .jacobian import jacobian_norms, spectral_norms
 from .losses import LOSSES, OUTPUTS
 from .model import Forward, RNNConfig, RNNParams, forward, init_params, spectral_radius, step_losses
+from .optimizers import Optimizer, OptimizerState, clip_by_global_norm, global_norm, init_state
+from .tasks import TASKS, Task, TaskParam, TaskParamError, TaskSample, UnknownTaskError, get_task
+from .train import FixedData, HistoryEntry, TaskData, TrainResult, task_mismatch, train
 
 __all__ = [
     "ACTIVATIONS",
@@ -50,4 +53,22 @@ __all__ = [
     "spectral_radius",
     "step_losses",
     "total_deltas",
+    "Optimizer",
+    "OptimizerState",
+    "clip_by_global_norm",
+    "global_norm",
+    "init_state",
+    "TASKS",
+    "Task",
+    "TaskParam",
+    "TaskParamError",
+    "TaskSample",
+    "UnknownTaskError",
+    "get_task",
+    "FixedData",
+    "HistoryEntry",
+    "TaskData",
+    "TrainResult",
+    "task_mismatch",
+    "train",
 ]

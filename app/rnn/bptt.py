@@ -124,9 +124,9 @@ def total_deltas(
     """
     T, H = fwd.z.shape
     dphi_z = dphi(config.activation, fwd.z)  # (T, H)
-    sigma_in = (eps * mask[:, None]) @ params.Wy.T  # (T, H): ε_k Wy^T at loss steps
     delta = np.zeros((T + 1, H))  # (T+1, H), delta[T] = 0 closes the recursion
     with np.errstate(all="ignore"):
+        sigma_in = (eps * mask[:, None]) @ params.Wy.T  # (T, H): ε_k Wy^T at loss steps
         for k in range(T - 1, -1, -1):
             delta[k] = (sigma_in[k] + delta[k + 1] @ params.Ws.T) * dphi_z[k]  # back through Ws, Φ
     return delta[:T]

@@ -1,0 +1,297 @@
+"""JSON ↔ NumPy: the only place where request models become arrays and results become lists.
+
+- `model_from_spec`: a `ModelSpec` → `(RNNConfig, RNNParams)` (given weights, or seeded ones).
+- `check_*`: the limits of the server's Settings, raised as `FieldError` naming the field and
+  the setting (so a client knows what to change, and an operator what to raise).
+- `*_response`: the response dicts of api.md, built with `.tolist()` and with every non-finite
+  number replaced by None (JSON null), so NaN and Infinity are never sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from app.api.errors import FieldError
+from app.api.schemas import BPTTRequest, GradcheckRequest, ModelSpec, WeightsSpec
+from app.config import Settings
+from app.rnn import (
+    BPTTResult,
+    Forward,
+    GradCheck,
+    Grads,
+    RNNConfig,
+    RNNParams,
+    init_params,
+)
+from app.rnn.model import Array
+
+Mask = NDArray[np.bool_]
+
+DEFAULT_MAX_GRADCHECK_EVALS = 500_000  # forward steps 2·P·T of one gradient check
+FLOW_NAMES = ("Ws", "Wx", "state", "jacobian")
+OVERFLOW_WARNING = "non-finite values (overflow) were replaced by null"
+
+# ---------------------------------------------------------------- arrays → JSON
+
+
+def to_json(a: Array) -> Any:
+    """Nested lists of `a`, with None in place of every NaN or ±Infinity."""
+    a = np.asarray(a, dtype=np.float64)
+    finite = np.isfinite(a)
+    if finite.all():
+        return a.tolist()
+    boxed = a.astype(object)  # same shape, Python floats
+    boxed[~finite] = None
+    return boxed.tolist()
+
+
+def scalar_to_json(value: float) -> float | None:
+    """A float, or None when it is not finite."""
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def grads_to_json(grads: Grads, prefix: str = "") -> dict[str, Any]:
+    """{"Wx", "Ws", "Wy"[, "bs", "by"]} (names prefixed, e.g. "dE_dWs") as nested lists."""
+    return {prefix + name: to_json(value) for name, value in grads.as_dict().items()}
+
+
+def weights_to_json(params: RNNParams) -> dict[str, Any]:
+    """The weights as sent in `model.weights`, so a client can send them back."""
+    return {name: value.tolist() for name, value in params.as_dict().items()}
+
+
+# ---------------------------------------------------------------- JSON → model
+
+
+def model_from_spec(
+    spec: ModelSpec, settings: Settings | None = None
+) -> tuple[RNNConfig, RNNParams]:
+    """The config and weights a request asks for: its weights, or init_params(seed, ρ)."""
+    if settings is not None:
+        check_model_limits(spec, settings)
+    config = RNNConfig(
+        n_in=spec.n_in,
+        n_hidden=spec.n_hidden,
+        n_out=spec.n_out,
+        activation=spec.activation,
+        output=spec.output,
+        loss=spec.loss,
+        bias=spec.bias,
+    )
+    if spec.weights is None:
+        return config, init_params(config, spec.seed, spec.ws_spectral_radius)
+    return config, params_from_weights(config, spec.weights)
+
+
+def params_from_weights(config: RNNConfig, weights: WeightsSpec) -> RNNParams:
+    """Arrays of the (already shape-checked) weights."""
+    return RNNParams(
+        Wx=np.array(weights.Wx, dtype=np.float64),  # (n_in, H)
+        Ws=np.array(weights.Ws, dtype=np.float64),  # (H, H)
+        Wy=np.array(weights.Wy, dtype=np.float64),  # (H, n_out)
+        bs=np.array(weights.bs, dtype=np.float64) if config.bias else None,  # (H,)
+        by=np.array(weights.by, dtype=np.float64) if config.bias else None,  # (n_out,)
+    )
+
+
+def sequence_arrays(
+    inputs: list[list[float]], s0: list[float] | None, n_hidden: int
+) -> tuple[Array, Array]:
+    """x (T, n_in) and s_0 (H,), zeros when not given."""
+    x = np.array(inputs, dtype=np.float64)  # (T, n_in)
+    s0_arr = np.zeros(n_hidden) if s0 is None else np.array(s0, dtype=np.float64)  # (H,)
+    return x, s0_arr
+
+
+def loss_steps_arg(loss_steps: str | list[int]) -> str | list[int]:
+    """The loss steps for the core: "all", "last" or the listed steps, ascending."""
+    return loss_steps if isinstance(loss_steps, str) else sorted(loss_steps)
+
+
+# ---------------------------------------------------------------- limits
+
+
+def _setting(settings: Settings, name: str) -> str:
+    """The environment variable of a setting, e.g. BPTT_MAX_T."""
+    prefix = str(settings.model_config.get("env_prefix", ""))
+    return (prefix + name).upper()
+
+
+def check_model_limits(spec: ModelSpec, settings: Settings) -> None:
+    """n_in, n_out ≤ max_n_io and n_hidden ≤ max_n_hidden."""
+    limits = (("n_in", "max_n_io"), ("n_hidden", "max_n_hidden"), ("n_out", "max_n_io"))
+    for name, setting in limits:
+        value, limit = getattr(spec, name), getattr(settings, setting)
+        if value > limit:
+            msg = f"{name} = {value} exceeds the limit of {limit} ({_setting(settings, setting)})"
+            raise FieldError(("model", name), msg)
+
+
+def check_T(T: int, settings: Settings) -> None:
+    """T = len(inputs) ≤ max_T."""
+    if T > settings.max_T:
+        msg = f"T = {T} exceeds the limit of {settings.max_T} steps ({_setting(settings, 'max_T')})"
+        raise FieldError(("inputs",), msg)
+
+
+def check_bptt_work(request: BPTTRequest, settings: Settings) -> None:
+    """detail "full": T²·H·(H+n_in) numbers ≤ max_full_numbers; "norms": T²·H³ ≤ max_norms_work."""
+    T, H, n_in = len(request.inputs), request.model.n_hidden, request.model.n_in
+    if request.detail == "full":
+        numbers = T * T * H * (H + n_in)
+        if numbers > settings.max_full_numbers:
+            msg = (
+                f'detail "full" at T = {T}, n_hidden = {H}, n_in = {n_in} needs '
+                f"T²·n_hidden·(n_hidden+n_in) = {numbers:,} numbers, over the limit of "
+                f"{settings.max_full_numbers:,} ({_setting(settings, 'max_full_numbers')}); "
+                'ask for detail "norms" or a shorter sequence'
+            )
+            raise FieldError(("detail",), msg)
+        return
+    work = float(T) * T * H**3
+    if work > settings.max_norms_work:
+        msg = (
+            f'detail "norms" at T = {T}, n_hidden = {H} needs T²·n_hidden³ = {work:.3g} '
+            f"operations, over the limit of {settings.max_norms_work:.3g} "
+            f"({_setting(settings, 'max_norms_work')}); use a shorter sequence or fewer units"
+        )
+        raise FieldError(("inputs",), msg)
+
+
+def check_gradcheck_work(request: GradcheckRequest, settings: Settings) -> None:
+    """Central differences run 2·P·T forward steps (P weights): at most max_gradcheck_evals."""
+    m = request.model
+    P = m.n_in * m.n_hidden + m.n_hidden**2 + m.n_hidden * m.n_out
+    if m.bias:
+        P += m.n_hidden + m.n_out
+    T = len(request.inputs)
+    evals = 2 * P * T
+    limit = int(getattr(settings, "max_gradcheck_evals", DEFAULT_MAX_GRADCHECK_EVALS))
+    if evals > limit:
+        msg = (
+            f"a gradient check of {P} weights over T = {T} steps runs 2·P·T = {evals:,} forward "
+            f"steps, over the limit of {limit:,} ({_setting(settings, 'max_gradcheck_evals')}); "
+            "use a smaller model or a shorter sequence"
+        )
+        raise FieldError(("inputs",), msg)
+
+
+# ---------------------------------------------------------------- results → responses
+
+
+def steps_to_json(
+    fwd: Forward, d: Array | None = None, E: Array | None = None, mask: Mask | None = None
+) -> list[dict[str, Any]]:
+    """[{"t", "x", "z", "s", "y"[, "d", "E"]}]: E is None where t is not a loss step."""
+    xs, zs = fwd.x.tolist(), to_json(fwd.z)
+    ss, ys = to_json(fwd.s[1:]), to_json(fwd.y)
+    steps = [{"t": t + 1, "x": xs[t], "z": zs[t], "s": ss[t], "y": ys[t]} for t in range(fwd.T)]
+    if d is not None and E is not None and mask is not None:
+        Es = to_json(np.where(mask, E, np.nan))  # (T,) None off the loss steps
+        for step, d_t, E_t in zip(steps, d.tolist(), Es, strict=True):
+            step["d"], step["E"] = d_t, E_t
+    return steps
+
+
+def terms_to_json(result: BPTTResult) -> list[dict[str, Any]]:
+    """Per loss step t: ∂E_t/∂W and its kept k-terms C^Ws_{t,k}, C^Wx_{t,k}, σ_{t,k}, δ_{t,k}."""
+    assert result.sigma is not None and result.delta is not None and result.per_step is not None
+    fwd = result.fwd
+    rows, ks = np.nonzero(result.kept)  # (N,), (N,): loss-step row, k - 1; row-major so k ascends
+    delta = result.delta[rows, ks]  # (N, H) δ_{t,k}
+    with np.errstate(all="ignore"):
+        C_Ws = np.einsum("na,nb->nab", fwd.s[ks], delta)  # (N, H, H)   s_{k-1}^T δ_{t,k}
+        C_Wx = np.einsum("na,nb->nab", fwd.x[ks], delta)  # (N, n_in, H) x_k^T δ_{t,k}
+    k_terms = [
+        {"k": k, "Ws": Ws, "Wx": Wx, "dE_ds": sigma, "dE_dz": dlt}
+        for k, Ws, Wx, sigma, dlt in zip(
+            (ks + 1).tolist(),
+            to_json(C_Ws),
+            to_json(C_Wx),
+            to_json(result.sigma[rows, ks]),
+            to_json(delta),
+            strict=True,
+        )
+    ]
+    ends = np.cumsum(result.kept.sum(axis=1)).tolist()  # (L,) end of each row's k-terms
+    per_step = grads_to_json(result.per_step, prefix="dE_d")
+    Es = to_json(result.E[result.steps - 1])
+    terms = []
+    for i, (t, end) in enumerate(zip(result.steps.tolist(), ends, strict=True)):
+        start = ends[i - 1] if i else 0
+        term = {"t": t, "E": Es[i], **{name: value[i] for name, value in per_step.items()}}
+        term["k"] = k_terms[start:end]
+        terms.append(term)
+    return terms
+
+
+def diagnostics_to_json(result: BPTTResult) -> dict[str, Any]:
+    """{"finite", "ws_spectral_radius", "ws_spectral_norm", "gamma", "warnings"}."""
+    diag = result.diagnostics
+    fwd = result.fwd
+    finite = bool(diag.finite and np.isfinite(fwd.s).all() and np.isfinite(fwd.y).all())
+    warnings = list(diag.warnings)
+    if not finite and diag.finite:  # overflow the core did not flag
+        warnings.append(OVERFLOW_WARNING)
+    return {
+        "finite": finite,
+        "ws_spectral_radius": scalar_to_json(diag.ws_spectral_radius),
+        "ws_spectral_norm": scalar_to_json(diag.ws_spectral_norm),
+        "gamma": scalar_to_json(diag.gamma),
+        "warnings": warnings,
+    }
+
+
+def forward_response(
+    params: RNNParams,
+    fwd: Forward,
+    d: Array | None = None,
+    E: Array | None = None,
+    mask: Mask | None = None,
+) -> dict[str, Any]:
+    """The /api/forward body; d, E and loss only when targets were given."""
+    response: dict[str, Any] = {
+        "weights": weights_to_json(params),
+        "T": fwd.T,
+        "s0": fwd.s[0].tolist(),
+        "steps": steps_to_json(fwd, d, E, mask),
+    }
+    finite = bool(np.isfinite(fwd.z).all() and np.isfinite(fwd.y).all())
+    if E is not None and mask is not None:
+        loss = float(np.sum(E[mask]))
+        response["loss"] = scalar_to_json(loss)
+        finite = finite and bool(np.isfinite(loss))
+    response["finite"] = finite
+    return response
+
+
+def bptt_response(params: RNNParams, result: BPTTResult) -> dict[str, Any]:
+    """The /api/bptt body (api.md); terms only when the result carries them (detail "full")."""
+    fwd = result.fwd
+    response: dict[str, Any] = {
+        "weights": weights_to_json(params),
+        "T": fwd.T,
+        "s0": fwd.s[0].tolist(),
+        "loss_steps": result.steps.tolist(),
+        "steps": steps_to_json(fwd, result.d, result.E, result.mask),
+        "loss": scalar_to_json(result.loss),
+        "grads": grads_to_json(result.grads),
+        "flow": {name: to_json(getattr(result.flow, name)) for name in FLOW_NAMES},
+        "diagnostics": diagnostics_to_json(result),
+    }
+    if result.per_step is not None:
+        response["terms"] = terms_to_json(result)
+    return response
+
+
+def gradcheck_response(check: GradCheck) -> dict[str, Any]:
+    """{"h", "max_rel_error": {"Wx", "Ws", "Wy"[, "bs", "by"]}, "passed"}."""
+    return {
+        "h": check.h,
+        "max_rel_error": {name: scalar_to_json(e) for name, e in check.max_rel_error.items()},
+        "passed": bool(check.passed),
+    }

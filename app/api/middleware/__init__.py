@@ -1,0 +1,49 @@
+"""The middleware stack, outermost first:
+
+SecurityHeaders → Access (request id, Server-Timing, log, last-resort 500) → CORS (only when
+origins are configured) → GZip → BodySizeLimit → the app.
+
+Security headers are outermost so that even the last-resort 500 carries them.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+
+from app.api.middleware.access import AccessMiddleware
+from app.api.middleware.body_limit import BodySizeLimitMiddleware
+from app.api.middleware.headers import SecurityHeadersMiddleware
+from app.config import Settings
+
+GZIP_MINIMUM_BYTES = 1000
+
+
+def install_middleware(app: FastAPI, settings: Settings) -> None:
+    """Add the stack above to `app` (add_middleware puts the last added outermost)."""
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-Request-ID"],
+            expose_headers=["Server-Timing", "X-Request-ID"],
+        )
+    app.add_middleware(AccessMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+
+
+def configure_logging(level: str) -> None:
+    """Send the "bptt" loggers (access and error lines) to stderr, once per process."""
+    logger = logging.getLogger("bptt")
+    logger.setLevel(level.upper())
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)

@@ -1,0 +1,99 @@
+"""POST /api/forward, /api/bptt, /api/gradcheck: the lecture's RNN and BPTT over REST (api.md).
+
+Handlers are plain `def` (FastAPI runs them in the thread pool, off the event loop). Each one
+checks the Settings' limits, converts the request to arrays, runs the NumPy core inside
+`compute_timer` (the Server-Timing header; list building and JSON encoding are not counted),
+and returns a dict the typed response model serialises. Overflow never becomes a 5xx:
+non-finite numbers are sent as null with `finite: false`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Depends, Request
+
+from app.api import convert
+from app.api.deps import get_app_settings
+from app.api.schemas import (
+    BPTTRequest,
+    BPTTResponse,
+    ForwardRequest,
+    ForwardResponse,
+    GradcheckRequest,
+    GradcheckResponse,
+)
+from app.api.timing import compute_timer
+from app.config import Settings
+from app.rnn import bptt, forward, gradcheck, loss_step_mask, step_losses
+
+router = APIRouter(prefix="/api", tags=["rnn"])
+
+AppSettings = Annotated[Settings, Depends(get_app_settings)]
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "A body that cannot be read at all (e.g. bytes that are not UTF-8)"},
+    413: {"description": "Request body over the size limit (BPTT_MAX_BODY_BYTES)"},
+    422: {
+        "description": "Invalid request: a wrong shape, a non-finite or non-numeric value, "
+        "a loss step out of range, or a size or work limit; `loc` names the field"
+    },
+}
+
+
+@router.post(
+    "/forward",
+    response_model=ForwardResponse,
+    response_model_exclude_unset=True,
+    responses=ERROR_RESPONSES,
+)
+def run_forward(body: ForwardRequest, request: Request, settings: AppSettings) -> Any:
+    """Run the forward pass z_t, s_t, y_t (and E_t, E when targets are given)."""
+    config, params = convert.model_from_spec(body.model, settings)  # checks the size limits
+    convert.check_T(len(body.inputs), settings)
+    x, s0 = convert.sequence_arrays(body.inputs, body.s0, config.n_hidden)
+    with compute_timer(request), np.errstate(all="ignore"):
+        fwd = forward(config, params, x, s0)
+    if body.targets is None:
+        return convert.forward_response(params, fwd)
+    d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
+    with compute_timer(request), np.errstate(all="ignore"):
+        E = step_losses(config, fwd.y, d, fwd.o)  # (T,)
+        mask = loss_step_mask(fwd.T, convert.loss_steps_arg(body.loss_steps))  # (T,)
+    return convert.forward_response(params, fwd, d, E, mask)
+
+
+@router.post("/bptt", response_model=BPTTResponse, responses=ERROR_RESPONSES)
+def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Any:
+    """Backpropagate through time: every term C_{t,k}, σ, δ, the flow norms and the totals."""
+    config, params = convert.model_from_spec(body.model, settings)  # checks the size limits
+    convert.check_T(len(body.inputs), settings)
+    convert.check_bptt_work(body, settings)
+    x, s0 = convert.sequence_arrays(body.inputs, body.s0, config.n_hidden)
+    d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
+    with compute_timer(request), np.errstate(all="ignore"):
+        result = bptt(
+            config,
+            params,
+            x,
+            d,
+            s0,
+            loss_steps=convert.loss_steps_arg(body.loss_steps),
+            truncate=body.truncate,
+            detail=body.detail,
+        )
+    return convert.bptt_response(params, result)
+
+
+@router.post("/gradcheck", response_model=GradcheckResponse, responses=ERROR_RESPONSES)
+def run_gradcheck(body: GradcheckRequest, request: Request, settings: AppSettings) -> Any:
+    """Check full-BPTT gradients against central differences (h = 1e-5, float64)."""
+    config, params = convert.model_from_spec(body.model, settings)  # checks the size limits
+    convert.check_T(len(body.inputs), settings)
+    convert.check_gradcheck_work(body, settings)
+    x, s0 = convert.sequence_arrays(body.inputs, body.s0, config.n_hidden)
+    d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
+    with compute_timer(request), np.errstate(all="ignore"):
+        check = gradcheck(config, params, x, d, s0, convert.loss_steps_arg(body.loss_steps))
+    return convert.gradcheck_response(check)

@@ -1,0 +1,190 @@
+"""POST /api/train: gradient descent in chunks that continue each other exactly (api.md).
+
+The handler is a plain `def` (thread pool). It checks the Settings' limits (steps, T, sizes,
+steps·T·n_hidden² work), that the model fits the task, and that a returned optimizer_state
+matches the weights, then runs app.rnn.train inside `compute_timer`. Every number it sends is
+finite: the weights are the last finite ones, and an overflowed loss or norm is null.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+
+from app.api import convert
+from app.api.deps import get_app_settings
+from app.api.errors import FieldError
+from app.api.timing import compute_timer
+from app.api.training_schemas import OptimizerStateSpec, TrainRequest, TrainResponse
+from app.config import Settings
+from app.rnn import RNNConfig
+from app.rnn.optimizers import Optimizer, OptimizerState
+from app.rnn.tasks import TaskParamError, get_task
+from app.rnn.train import FixedData, TaskData, TrainData, TrainResult, task_mismatch, train
+
+router = APIRouter(prefix="/api", tags=["train"])
+
+AppSettings = Annotated[Settings, Depends(get_app_settings)]
+
+
+def _setting(settings: Settings, name: str) -> str:
+    """The environment variable of a setting, e.g. BPTT_MAX_TRAIN_WORK."""
+    return (str(settings.model_config.get("env_prefix", "")) + name).upper()
+
+
+def check_steps(body: TrainRequest, T: int, settings: Settings) -> None:
+    """steps ≤ max_train_steps and steps·T·n_hidden² ≤ max_train_work."""
+    if body.steps > settings.max_train_steps:
+        msg = (
+            f"steps = {body.steps} exceeds the limit of {settings.max_train_steps} per call "
+            f"({_setting(settings, 'max_train_steps')}); train in chunks"
+        )
+        raise FieldError(("steps",), msg)
+    H = body.model.n_hidden
+    work = float(body.steps) * T * H * H
+    if work > settings.max_train_work:
+        msg = (
+            f"steps·T·n_hidden² = {body.steps}·{T}·{H}² = {work:.3g} exceeds the limit of "
+            f"{settings.max_train_work:.3g} "
+            f"(max_train_work, {_setting(settings, 'max_train_work')}); "
+            "use fewer steps per call, a shorter T or a smaller n_hidden"
+        )
+        raise FieldError(("steps",), msg)
+
+
+def task_data(body: TrainRequest, config: RNNConfig, settings: Settings) -> TaskData:
+    """The run's task, checked: T within max_T, the model fits it, the parameters fit T."""
+    spec = body.data.task
+    assert spec is not None
+    task = get_task(spec.name)  # known: the schema checked it
+    T = task.default_T if spec.T is None else spec.T
+    if T > settings.max_T:
+        msg = f"T = {T} exceeds the limit of {settings.max_T} steps ({_setting(settings, 'max_T')})"
+        raise FieldError(("data", "task", "T"), msg)
+    data = TaskData(spec.name, T, spec.seed, spec.params)
+    try:
+        task.sample(T, (spec.seed, body.start_step + 1), **spec.params)  # T against the params
+        problems = task_mismatch(config, data)
+    except TaskParamError as exc:
+        raise FieldError(("data", "task", exc.param), str(exc)) from None
+    if problems:
+        raise RequestValidationError(
+            [
+                {"loc": ("body", "model", name), "msg": msg, "type": "value_error"}
+                for name, msg in problems.items()
+            ]
+        )
+    return data
+
+
+def fixed_data(body: TrainRequest, settings: Settings) -> FixedData:
+    """The fixed sequence as arrays; T within max_T."""
+    data = body.data
+    assert data.inputs is not None and data.targets is not None
+    if (T := len(data.inputs)) > settings.max_T:
+        msg = f"T = {T} exceeds the limit of {settings.max_T} steps ({_setting(settings, 'max_T')})"
+        raise FieldError(("data", "inputs"), msg)
+    x, s0 = convert.sequence_arrays(data.inputs, data.s0, body.model.n_hidden)
+    d = np.array(data.targets, dtype=np.float64)  # (T, n_out)
+    return FixedData(x, d, convert.loss_steps_arg(data.loss_steps), s0)
+
+
+def _array(nested: list[Any]) -> np.ndarray | None:
+    """The nested lists as a float array, or None when the rows are ragged."""
+    try:
+        return np.array(nested, dtype=np.float64)
+    except ValueError:
+        return None
+
+
+def optimizer_state(spec: OptimizerStateSpec, shapes: dict[str, tuple[int, ...]]) -> OptimizerState:
+    """The state as arrays, each buffer holding exactly the weights' names and shapes."""
+    buffers: dict[str, dict[str, np.ndarray]] = {}
+    for buf, arrays in spec.buffers().items():
+        loc = ("optimizer_state", buf)
+        if set(arrays) != set(shapes):
+            msg = (
+                f"{buf} must hold exactly the weights {', '.join(shapes)}, got {', '.join(arrays)}"
+            )
+            raise FieldError(loc, msg)
+        buffers[buf] = {}
+        for name, shape in shapes.items():
+            value = _array(arrays[name])
+            if value is None or value.shape != shape:
+                got = "ragged rows" if value is None else f"shape {value.shape}"
+                msg = f"{buf}.{name} must have shape {shape} like the weights, got {got}"
+                raise FieldError((*loc, name), msg)
+            buffers[buf][name] = value
+    return OptimizerState(spec.name, spec.step, buffers)
+
+
+def train_response(result: TrainResult) -> dict[str, Any]:
+    """The /api/train body; non-finite losses and norms become null."""
+    state = result.optimizer_state
+    return {
+        "weights": convert.weights_to_json(result.params),
+        "optimizer_state": {
+            "name": state.name,
+            "step": state.step,
+            **{
+                buf: {k: a.tolist() for k, a in arrays.items()}
+                for buf, arrays in state.buffers.items()
+            },
+        },
+        "history": [
+            {
+                "step": h.step,
+                "loss": convert.scalar_to_json(h.loss),
+                "grad_norm": {k: convert.scalar_to_json(v) for k, v in h.grad_norm.items()},
+            }
+            for h in result.history
+        ],
+        "diverged": result.diverged,
+        "step": result.step,
+    }
+
+
+@router.post(
+    "/train",
+    response_model=TrainResponse,
+    responses={
+        400: {"description": "A body that cannot be read at all (e.g. bytes that are not UTF-8)"},
+        413: {"description": "Request body over the size limit (BPTT_MAX_BODY_BYTES)"},
+        422: {
+            "description": "Invalid request: a bad field, a model that does not fit the task, "
+            "an optimizer_state that does not match the weights, or a work limit; `loc` names it"
+        },
+    },
+)
+def run_train(body: TrainRequest, request: Request, settings: AppSettings) -> Any:
+    """Train the model for `steps` updates (SGD, momentum or Adam, PyTorch's rules)."""
+    config, params = convert.model_from_spec(body.model, settings)
+    data: TrainData = (
+        fixed_data(body, settings) if body.data.task is None else task_data(body, config, settings)
+    )
+    T = data.T if isinstance(data, TaskData) else len(data.x)
+    check_steps(body, T, settings)
+    opt = body.optimizer
+    optimizer = Optimizer(opt.name, opt.lr, opt.momentum, opt.beta1, opt.beta2, opt.eps)
+    state = (
+        None
+        if body.optimizer_state is None
+        else optimizer_state(body.optimizer_state, config.shapes())
+    )
+    with compute_timer(request), np.errstate(all="ignore"):
+        result = train(
+            config,
+            params,
+            data,
+            optimizer,
+            body.steps,
+            clip=body.clip,
+            truncate=body.truncate,
+            log_every=body.log_every,
+            state=state,
+            start_step=body.start_step,
+        )
+    return train_response(result)

@@ -1,0 +1,66 @@
+"""Settings: every limit and switch of the service, read from `BPTT_*` environment variables.
+
+Nothing is configured by editing code: `BPTT_MAX_T=2000 uvicorn app.main:app` raises the
+sequence limit, `BPTT_CORS_ORIGINS='["https://example.org"]'` allows a cross-origin client.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app import __version__
+
+ROOT_DIR = Path(__file__).resolve().parent.parent  # the checkout (editable install)
+TEMPLATES_DIR = ROOT_DIR / "templates"
+STATIC_DIR = ROOT_DIR / "static"
+
+LogLevel = Literal["critical", "error", "warning", "info", "debug"]
+
+
+class Settings(BaseSettings):
+    """Limits that bound the work of every request, and how the service runs."""
+
+    model_config = SettingsConfigDict(env_prefix="BPTT_", frozen=True, extra="ignore")
+
+    version: str = __version__
+
+    # sizes (api.md: T 1..1000, n_hidden 1..256, n_in and n_out 1..64)
+    max_T: int = Field(default=1000, ge=1, description="longest sequence T")
+    max_n_hidden: int = Field(default=256, ge=1, description="largest hidden size H")
+    max_n_io: int = Field(default=64, ge=1, description="largest n_in and n_out")
+
+    # work budgets
+    max_full_numbers: int = Field(
+        default=4_000_000, ge=1, description='detail "full": limit on T²·H·(H+n_in) numbers'
+    )
+    max_norms_work: float = Field(
+        default=3e10, gt=0, description='detail "norms": limit on T²·H³ operations'
+    )
+    max_train_steps: int = Field(default=5000, ge=1, description="steps of one /api/train call")
+    max_train_work: float = Field(
+        default=2e10, gt=0, description="one /api/train call: limit on steps·T·H² operations"
+    )
+
+    # transport
+    max_body_bytes: int = Field(default=4_000_000, ge=1, description="largest request body")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="origins allowed to call the API from a browser"
+    )
+    log_level: LogLevel = "info"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_log_level(cls, value: object) -> object:
+        """Accept INFO as well as info."""
+        return value.lower() if isinstance(value, str) else value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings of this process, read once from the environment."""
+    return Settings()

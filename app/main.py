@@ -1,0 +1,45 @@
+"""The web app: `create_app(settings)` wires routers, templates, static files and middleware.
+
+Run it with `uvicorn app.main:app` (or `bptt-explorer`); tests build their own with
+`create_app(Settings(...))`.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.api.errors import install_error_handlers
+from app.api.middleware import configure_logging, install_middleware
+from app.api.routes import docs, health, pages, rnn, tasks, train
+from app.config import STATIC_DIR, Settings, get_settings
+
+DESCRIPTION = (
+    "Backpropagation through time for a simple RNN, exact to the last digit: the forward "
+    "pass, every per-step gradient term, gradient-flow and Jacobian norms, and training, "
+    "served by a stateless JSON API (every request carries the model) and an interactive page."
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the FastAPI app for `settings` (default: from the environment)."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    app = FastAPI(
+        title="BPTT Explorer",
+        version=settings.version,
+        description=DESCRIPTION,
+        docs_url=None,  # served by app/api/routes/docs.py: offline, CSP-clean
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    for module in (health, rnn, tasks, train, pages, docs):
+        app.include_router(module.router)
+    docs.mount_swagger_ui(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_error_handlers(app)
+    install_middleware(app, settings)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,150 @@
+// Renderer of the equations panel: the forward equations, ∂E_t/∂Wy, and the Ws and Wx sums
+// term by term, as native MathML. Only draws; events are reported through callbacks.
+
+import { fmt } from "./colors.js";
+import { m, math, mi, mn, mo, partial, row, sym } from "./mathml.js";
+import { EXPAND_MAX_T, findTerm, norm, termFactors, termOrder } from "./terms.js";
+
+const ACT_NAMES = { tanh: "tanh", sigmoid: "σ", relu: "ReLU", identity: "id" };
+
+/** "s_3" → s_3 as MathML; "Ws" → W_s. */
+function symOf(name) {
+  const [base, index] = name.split("_");
+  return sym(base, index === undefined ? undefined : /^\d+$/.test(index) ? Number(index) : index);
+}
+
+/** The chain-rule product of term k of ∂E_t/∂W. */
+function termProduct(t, k, W) {
+  return row(...termFactors(t, k, W).map(([a, b]) => partial(symOf(a), symOf(b))));
+}
+
+function el(tag, cls, ...children) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  e.append(...children);
+  return e;
+}
+
+export class EquationsPanel {
+  /** root: the element that holds the equations. */
+  constructor(root, { onHover = () => {}, onClick = () => {} } = {}) {
+    this.root = root;
+    this.root.addEventListener("mouseover", (ev) => {
+      const term = ev.target.closest("[data-term]");
+      onHover(term ? term.dataset.term : null);
+    });
+    this.root.addEventListener("mouseleave", () => onHover(null));
+    this.root.addEventListener("focusin", (ev) => {
+      const term = ev.target.closest("[data-term]");
+      onHover(term ? term.dataset.term : null);
+    });
+    this.root.addEventListener("click", (ev) => {
+      const term = ev.target.closest("[data-term]");
+      if (term) onClick(term.dataset.term, term);
+    });
+    this.root.addEventListener("keydown", (ev) => {
+      const term = ev.target.closest("[data-term]");
+      if (term && (ev.key === "Enter" || ev.key === " ")) {
+        ev.preventDefault();
+        ev.stopPropagation();
+        onClick(term.dataset.term, term);
+      }
+    });
+  }
+
+  /** Draw every equation for loss step t of a /api/bptt response. */
+  render(data, { t, act, K }) {
+    const blocks = [this.forwardBlock(act)];
+    if (t !== null) {
+      blocks.push(this.wyBlock(data, t));
+      blocks.push(this.sumBlock(data, t, "Ws", K));
+      blocks.push(this.sumBlock(data, t, "Wx", K));
+    }
+    this.root.replaceChildren(...blocks);
+  }
+
+  forwardBlock(act) {
+    const phi = mi(ACT_NAMES[act] ?? "Φ");
+    const s = math(
+      "inline",
+      sym("s", "t"), mo("="), mi("Φ"), mo("("), sym("x", "t"), sym("Wx"), mo("+"),
+      sym("s", "t-1"), sym("Ws"), mo(")"),
+    );
+    const y = math("inline", sym("y", "t"), mo("="), sym("s", "t"), sym("Wy"));
+    const E = math(
+      "inline",
+      sym("E", "t"), mo("="), m("msup", {}, row(mo("("), sym("d", "t"), mo("−"), sym("y", "t"), mo(")")), mn(2)),
+    );
+    const note = math("inline", mi("Φ"), mo("="), phi);
+    return el("div", "eq-block eq-forward", el("h3", "", "Forward pass, ", note),
+      el("div", "eq-line", s, el("span", "eq-sep", ""), y, el("span", "eq-sep", ""), E));
+  }
+
+  wyBlock(data, t) {
+    const entry = (data.terms || []).find((e) => e.t === t);
+    const value = entry ? norm(entry.dE_dWy) : null;
+    const lhs = math("inline", partial(sym("E", t), sym("Wy")), mo("="));
+    const rhs = math("inline", partial(sym("E", t), sym("y", t)), partial(sym("y", t), sym("Wy")));
+    const term = this.termSpan("Wy", rhs, value, `‖∂E${t}/∂Wy‖`);
+    return el("div", "eq-block", el("h3", "", "Output W", el("sub", "", "y"), ": one step, no sum"),
+      el("div", "eq-line", lhs, term));
+  }
+
+  sumBlock(data, t, W, K) {
+    const line = el("div", "eq-line eq-sum");
+    line.append(math("inline", partial(sym("E", t), sym(W)), mo("=")));
+    const dropped = new Set(K > 0 ? Array.from({ length: Math.max(0, t - K) }, (_, i) => i + 1) : []);
+    const values = (k) => {
+      const term = findTerm(data, t, k);
+      return term ? norm(term[W]) : null;
+    };
+    if (t <= EXPAND_MAX_T) {
+      termOrder(t).forEach((k, i) => {
+        if (i > 0) line.append(math("inline", mo("+")));
+        line.append(this.termSpan(`${W}_${k}`, math("inline", termProduct(t, k, W)), values(k),
+          `k = ${k}`, dropped.has(k)));
+      });
+    } else {
+      const general = math(
+        "inline",
+        m("munderover", {}, mo("∑"), row(mi("k"), mo("="), mn(1)), mn(t)),
+        partial(sym("E", t), sym("y", t)), partial(sym("y", t), sym("s", t)),
+        partial(sym("s", t), sym("s", "k")), partial(sym("s", "k"), sym(W)),
+      );
+      line.append(general, math("inline", mo("=")));
+      termOrder(t).forEach((k, i) => {
+        if (i > 0) line.append(math("inline", mo("+")));
+        const C = math("inline", m("msubsup", {}, mi("C"), row(mn(t), mo(","), mn(k)), sym(W)));
+        line.append(this.termSpan(`${W}_${k}`, C, values(k), `k = ${k}`, dropped.has(k)));
+      });
+    }
+    const title = W === "Ws"
+      ? el("h3", "", "State W", el("sub", "", "s"), ": a term per earlier step")
+      : el("h3", "", "Input W", el("sub", "", "x"), ": the same path");
+    return el("div", "eq-block", title, line);
+  }
+
+  /** A hoverable, focusable, clickable term with its norm underneath. */
+  termSpan(id, mathEl, value, label, dropped = false) {
+    const span = el("span", "term", mathEl,
+      el("span", "term-norm", dropped ? `${label}: dropped` : `${label}: ‖·‖ = ${fmt(value)}`));
+    span.dataset.term = id;
+    span.tabIndex = 0;
+    span.setAttribute("role", "button");
+    span.setAttribute("aria-label", `term ${id.replace("_", " k=")}, norm ${dropped ? "dropped" : fmt(value)}; press Enter for the matrix`);
+    if (dropped) span.dataset.dropped = "true";
+    return span;
+  }
+
+  /** Mark the animated terms (ids like "Ws_2") and the hovered ones. */
+  setFocus(activeIds, hoverIds = []) {
+    const active = new Set(activeIds);
+    const hover = new Set(hoverIds);
+    for (const span of this.root.querySelectorAll("[data-term]")) {
+      const id = span.dataset.term;
+      if (active.has(id)) span.dataset.active = "true";
+      else delete span.dataset.active;
+      span.classList.toggle("hl", hover.has(id));
+    }
+  }
+}

@@ -1,0 +1,132 @@
+// All user state in one object, described by a declarative table and serialised to the URL
+// hash (TensorFlow Playground's state.ts idea). Pure: no DOM, no fetch.
+
+/**
+ * The properties of the page state. `request: true` marks the ones that change the
+ * /api/bptt request (a change re-queries the API); the others only change the drawing.
+ */
+export const PROPS = [
+  { name: "T", type: "int", def: 3, min: 1, max: 1000, request: true },
+  { name: "H", type: "int", def: 3, min: 1, max: 100000, request: true },
+  { name: "act", type: "enum", def: "tanh", options: ["tanh", "sigmoid", "relu", "identity"], request: true },
+  { name: "seed", type: "int", def: 0, min: 0, max: 4294967295, request: true },
+  { name: "loss", type: "enum", def: "last", options: ["last", "all"], request: true },
+  { name: "K", type: "int", def: 0, min: 0, max: 1000, request: true }, // 0 = full BPTT
+  { name: "seq", type: "enum", def: "sine", options: ["sine", "custom"], request: true },
+  { name: "xs", type: "string", def: "", request: true }, // custom inputs, comma-separated
+  { name: "ds", type: "string", def: "", request: true }, // custom targets, comma-separated
+  { name: "t", type: "int", def: 0, min: 0, max: 1000 }, // chosen loss step, 0 = last
+  { name: "mode", type: "enum", def: "one", options: ["one", "all"] }, // one loss step / all
+  { name: "view", type: "enum", def: "unfolded", options: ["unfolded", "folded"] },
+  { name: "step", type: "int", def: 0, min: 0, max: 1000000 }, // animation step index
+];
+
+const BY_NAME = new Map(PROPS.map((p) => [p.name, p]));
+
+/** A fresh state with every default. */
+export function defaultState() {
+  return Object.fromEntries(PROPS.map((p) => [p.name, p.def]));
+}
+
+/** Parse one raw string into the property's type; undefined when it is not valid. */
+export function parseValue(prop, raw) {
+  if (raw === undefined || raw === null) return undefined;
+  if (prop.type === "int") {
+    if (!/^-?\d+$/.test(raw.trim())) return undefined;
+    const v = Number.parseInt(raw, 10);
+    return v >= prop.min && v <= prop.max ? v : undefined;
+  }
+  if (prop.type === "enum") return prop.options.includes(raw) ? raw : undefined;
+  return String(raw);
+}
+
+/** State from a URL hash such as "#T=5&H=2&step=3"; unknown keys and bad values fall back to defaults. */
+export function stateFromHash(hash) {
+  const state = defaultState();
+  const params = new URLSearchParams(String(hash || "").replace(/^#/, ""));
+  for (const [key, raw] of params) {
+    const prop = BY_NAME.get(key);
+    if (!prop) continue;
+    const v = parseValue(prop, raw);
+    if (v !== undefined) state[key] = v;
+  }
+  return state;
+}
+
+/** URL hash of a state; properties at their default are left out so links stay short. */
+export function hashFromState(state) {
+  const params = new URLSearchParams();
+  for (const p of PROPS) {
+    const v = state[p.name];
+    if (v !== undefined && v !== p.def) params.set(p.name, String(v));
+  }
+  const s = params.toString();
+  return s ? `#${s}` : "#";
+}
+
+/** True when the two states would send different /api/bptt requests. */
+export function requestChanged(a, b) {
+  return PROPS.some((p) => p.request && a[p.name] !== b[p.name]);
+}
+
+/** Parse "0.1, -2, 3e-1" into numbers; null if any entry is not a finite number. */
+export function parseNumberList(text) {
+  const parts = String(text).split(/[,\s;]+/).filter((s) => s.length > 0);
+  const values = parts.map(Number);
+  return values.length > 0 && values.every(Number.isFinite) ? values : null;
+}
+
+/**
+ * The default "sine" sequence, like the lecture's sample notebook: the input is a sampled
+ * sine wave and the target is the next sample (next-value prediction).
+ */
+export function sineSequence(T, omega = 0.6) {
+  const round = (v) => Math.round(v * 1000) / 1000;
+  const xs = Array.from({ length: T }, (_, i) => round(Math.sin(omega * (i + 1))));
+  const ds = Array.from({ length: T }, (_, i) => round(Math.sin(omega * (i + 2))));
+  return { xs, ds };
+}
+
+/** The input and target sequences a state asks for (custom lists set T). */
+export function sequenceOf(state) {
+  if (state.seq === "custom") {
+    const xs = parseNumberList(state.xs) ?? [];
+    const ds = parseNumberList(state.ds) ?? [];
+    return { xs, ds };
+  }
+  return sineSequence(state.T);
+}
+
+/** The /api/bptt request body for a state. */
+export function bpttRequest(state) {
+  const { xs, ds } = sequenceOf(state);
+  return {
+    model: { n_in: 1, n_hidden: state.H, n_out: 1, activation: state.act, seed: state.seed },
+    inputs: xs.map((v) => [v]),
+    targets: ds.map((v) => [v]),
+    loss_steps: state.loss,
+    truncate: state.K > 0 ? state.K : null,
+    detail: "full",
+  };
+}
+
+/**
+ * Which control a server error's `loc` (e.g. ["body", "model", "n_hidden"]) belongs to:
+ * the state property whose control shows the message, or null for a general message.
+ */
+export function controlForLoc(loc, state) {
+  const path = (loc || []).filter((p) => p !== "body").map(String);
+  const head = path[0];
+  if (head === "model") {
+    if (path.includes("n_hidden") || path.includes("weights")) return "H";
+    if (path.includes("activation")) return "act";
+    if (path.includes("seed")) return "seed";
+    return "H";
+  }
+  if (head === "inputs") return state.seq === "custom" ? "xs" : "T";
+  if (head === "targets") return state.seq === "custom" ? "ds" : "T";
+  if (head === "loss_steps") return "loss";
+  if (head === "truncate") return "K";
+  if (head === "detail") return "H";
+  return null;
+}

@@ -1,0 +1,134 @@
+"""Property-based conformance of the RNN endpoints to their own OpenAPI schema (schemathesis 4).
+
+Schemathesis reads /openapi.json from the app in-process (no server), generates requests from
+the schemas (valid ones and invalid ones) and runs its default checks on every answer: no 5xx,
+documented status codes and content types, bodies that match the response models, invalid
+data refused.
+
+One default check needs a stand-in: "schema-valid data is accepted". JSON Schema cannot say
+that `inputs` has n_in columns or that `targets` has as many rows as `inputs`, so a generated
+body that is schema-valid is usually a shape error, and the API must answer 422 for it. The
+second test states that property directly instead: bodies whose shapes agree, drawn by
+hypothesis over sizes, activations, output/loss pairs, bias, seeds or explicit weights, loss
+steps, truncation and detail, are all accepted (200) and answered as the schema says.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.core.result import Ok
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from app.config import Settings
+from app.main import create_app
+
+OPERATIONS = ["/api/health", "/api/forward", "/api/bptt", "/api/gradcheck"]
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Settings())).include(
+    path=OPERATIONS
+)
+
+FAST = settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,  # the same examples on every run: a failure here is reproducible
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@schema.parametrize()
+@FAST
+def test_rnn_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
+    case.call_and_validate(excluded_checks=[positive_data_acceptance])  # see the module doc
+
+
+def test_every_rnn_operation_is_exercised() -> None:
+    """The filter above matches the four operations (a renamed path would silently drop one)."""
+    results = list(schema.get_all_operations())
+    assert all(isinstance(result, Ok) for result in results), results
+    found = {result.ok().path for result in results if isinstance(result, Ok)}
+    assert found == set(OPERATIONS)
+
+
+# ---------------------------------------------------------------- consistent bodies
+
+COMBINATIONS = [
+    ("linear", "squared_error"),
+    ("softmax", "squared_error"),
+    ("softmax", "cross_entropy"),
+]
+numbers = st.floats(min_value=-50.0, max_value=50.0, allow_nan=False, allow_infinity=False)
+
+
+def matrix(rows: int, cols: int) -> st.SearchStrategy[list[list[float]]]:
+    return st.lists(st.lists(numbers, min_size=cols, max_size=cols), min_size=rows, max_size=rows)
+
+
+def vector(size: int) -> st.SearchStrategy[list[float]]:
+    return st.lists(numbers, min_size=size, max_size=size)
+
+
+@st.composite
+def consistent_bodies(draw: st.DrawFn) -> dict[str, Any]:
+    """A /api/bptt body whose shapes all agree with its model."""
+    n_in, H, n_out = (draw(st.integers(1, 3)) for _ in range(3))
+    T = draw(st.integers(1, 6))
+    output, loss = draw(st.sampled_from(COMBINATIONS))
+    bias = draw(st.booleans())
+    model: dict[str, Any] = {
+        "n_in": n_in,
+        "n_hidden": H,
+        "n_out": n_out,
+        "activation": draw(st.sampled_from(["tanh", "sigmoid", "relu", "identity"])),
+        "output": output,
+        "loss": loss,
+        "bias": bias,
+    }
+    if draw(st.booleans()):
+        weights: dict[str, Any] = {
+            "Wx": draw(matrix(n_in, H)),
+            "Ws": draw(matrix(H, H)),
+            "Wy": draw(matrix(H, n_out)),
+        }
+        if bias:
+            weights |= {"bs": draw(vector(H)), "by": draw(vector(n_out))}
+        model["weights"] = weights
+    else:
+        model["seed"] = draw(st.integers(0, 2**32 - 1))
+        model["ws_spectral_radius"] = draw(st.none() | st.floats(0.01, 100.0))
+    body: dict[str, Any] = {
+        "model": model,
+        "inputs": draw(matrix(T, n_in)),
+        "targets": draw(matrix(T, n_out)),
+        "loss_steps": draw(
+            st.sampled_from(["all", "last"]) | st.sets(st.integers(1, T), min_size=1).map(sorted)
+        ),
+        "truncate": draw(st.none() | st.integers(1, T + 1)),
+        "detail": draw(st.sampled_from(["full", "norms"])),
+    }
+    if draw(st.booleans()):
+        body["s0"] = draw(vector(H))
+    return body
+
+
+ACCEPTS = {
+    "/api/forward": {"model", "inputs", "targets", "s0", "loss_steps"},
+    "/api/bptt": {"model", "inputs", "targets", "s0", "loss_steps", "truncate", "detail"},
+    "/api/gradcheck": {"model", "inputs", "targets", "s0", "loss_steps"},
+}
+
+
+@pytest.mark.parametrize("path", sorted(ACCEPTS))
+@given(body=consistent_bodies())
+@FAST
+def test_consistent_bodies_are_accepted(path: str, body: dict[str, Any]) -> None:
+    """Every body whose shapes agree gets 200 and an answer that matches the schema."""
+    sent = {key: value for key, value in body.items() if key in ACCEPTS[path]}
+    case = schema[path]["POST"].Case(body=sent, media_type="application/json")
+    response = case.call_and_validate()
+    assert response.status_code == 200, response.text[:1000]

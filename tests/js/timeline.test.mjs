@@ -1,0 +1,86 @@
+// The animation timeline and the running sums, checked against the golden /api/bptt vectors.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+
+import {
+  accumulate, buildTimeline, chosenStep, droppedKs, stepFocus, termPath,
+} from "../../static/js/timeline.js";
+
+const golden = JSON.parse(readFileSync(new URL("../data/bptt-golden.json", import.meta.url), "utf8"));
+
+/** A golden case as the page sees a response: expected values plus T and the weights used. */
+function response(c) {
+  return { ...c.expected, T: c.request.inputs.length, weights: c.request.model.weights };
+}
+
+function assertClose(actual, expected, path, rtol = 1e-12) {
+  if (Array.isArray(expected)) {
+    assert.equal(actual.length, expected.length, `${path}: length`);
+    expected.forEach((e, i) => assertClose(actual[i], e, `${path}[${i}]`, rtol));
+    return;
+  }
+  const tol = rtol * Math.max(Math.abs(expected), 1e-300) + 1e-15;
+  assert.ok(Math.abs(actual - expected) <= tol, `${path}: expected ${expected}, got ${actual}`);
+}
+
+test("the lecture example walks forward, then E_3, y_3, s_3, s_2, s_1", () => {
+  const data = response(golden.cases[0]);
+  const steps = buildTimeline(data, { t: 3, mode: "one" });
+  const active = steps.map((s) => stepFocus(s, 3).active.nodes[0] ?? null);
+  assert.deepEqual(active, [null, "s_1", "s_2", "s_3", "E_3", "y_3", "s_3", "s_2", "s_1"]);
+  assert.deepEqual(steps.filter((s) => s.kind === "term").map((s) => s.k), [3, 2, 1]);
+});
+
+for (const c of golden.cases) {
+  test(`running sums end at each loss step's totals: ${c.name}`, () => {
+    const data = response(c);
+    for (const entry of data.terms) {
+      const steps = buildTimeline(data, { t: entry.t, mode: "one" });
+      const last = accumulate(data, steps).at(-1);
+      assertClose(last.Ws, entry.dE_dWs, `t=${entry.t} Ws`);
+      assertClose(last.Wx, entry.dE_dWx, `t=${entry.t} Wx`);
+    }
+  });
+
+  test(`all loss steps end at the total gradient: ${c.name}`, () => {
+    const data = response(c);
+    const steps = buildTimeline(data, { t: null, mode: "all" });
+    const last = accumulate(data, steps).at(-1);
+    assertClose(last.Ws, data.grads.Ws, "Ws");
+    assertClose(last.Wx, data.grads.Wx, "Wx");
+  });
+}
+
+test("truncation: only the kept terms are stepped through, the dropped ones are listed", () => {
+  const c = golden.cases.find((x) => x.request.truncate === 2);
+  const data = response(c);
+  const steps = buildTimeline(data, { t: 4, mode: "one" });
+  assert.deepEqual(steps.filter((s) => s.kind === "term").map((s) => s.k), [4, 3]);
+  assert.deepEqual(droppedKs(4, 2), [1, 2]);
+  assert.deepEqual(droppedKs(4, 0), []);
+  assert.deepEqual(droppedKs(2, 5), []);
+});
+
+test("the chosen loss step falls back to the last one the response has", () => {
+  const data = response(golden.cases[2]); // loss steps [2, 4]
+  assert.equal(chosenStep(data, 2), 2);
+  assert.equal(chosenStep(data, 3), 4);
+  assert.equal(chosenStep({ terms: [] }, 1), null);
+});
+
+test("the accumulator starts at zero and adds exactly one term per term step", () => {
+  const data = response(golden.cases[0]);
+  const steps = buildTimeline(data, { t: 3, mode: "one" });
+  const accs = accumulate(data, steps);
+  assert.ok(accs.slice(0, 6).every((a) => a.added === null && a.Ws.flat().every((v) => v === 0)));
+  assert.deepEqual(accs.map((a) => a.added?.k ?? null), [null, null, null, null, null, null, 3, 2, 1]);
+});
+
+test("a term's path runs from E_t down to s_k and its weight arrows", () => {
+  assert.deepEqual(termPath(3, 2), {
+    nodes: ["E_3", "y_3", "s_3", "s_2", "s_1", "x_2"],
+    edges: ["Wy_3", "Ws_3", "Ws_2", "Wx_2"],
+  });
+  assert.deepEqual(termPath(1, 1).edges, ["Wy_1", "Ws_1", "Wx_1"]);
+});
