@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     max_norms_work: float = Field(
         default=3e10, gt=0, description='detail "norms": limit on T²·H³ operations'
     )
+    max_gradcheck_evals: int = Field(
+        default=500_000, ge=1, description="/api/gradcheck: limit on 2·(number of weights)·T steps"
+    )
     max_train_steps: int = Field(default=5000, ge=1, description="steps of one /api/train call")
     max_train_work: float = Field(
         default=2e10, gt=0, description="one /api/train call: limit on steps·T·H² operations"

@@ -30,7 +30,6 @@ from app.rnn.model import Array
 
 Mask = NDArray[np.bool_]
 
-DEFAULT_MAX_GRADCHECK_EVALS = 500_000  # forward steps 2·P·T of one gradient check
 FLOW_NAMES = ("Ws", "Wx", "state", "jacobian")
 OVERFLOW_WARNING = "non-finite values (overflow) were replaced by null"
 
@@ -170,7 +169,7 @@ def check_gradcheck_work(request: GradcheckRequest, settings: Settings) -> None:
         P += m.n_hidden + m.n_out
     T = len(request.inputs)
     evals = 2 * P * T
-    limit = int(getattr(settings, "max_gradcheck_evals", DEFAULT_MAX_GRADCHECK_EVALS))
+    limit = settings.max_gradcheck_evals
     if evals > limit:
         msg = (
             f"a gradient check of {P} weights over T = {T} steps runs 2·P·T = {evals:,} forward "
@@ -283,9 +282,18 @@ def bptt_response(params: RNNParams, result: BPTTResult) -> dict[str, Any]:
         "flow": {name: to_json(getattr(result.flow, name)) for name in FLOW_NAMES},
         "diagnostics": diagnostics_to_json(result),
     }
+    response["diagnostics"]["ws_eigenvalues"] = eigenvalues_to_json(params.Ws)
     if result.per_step is not None:
         response["terms"] = terms_to_json(result)
     return response
+
+
+def eigenvalues_to_json(Ws: Array) -> list[list[float | None]]:
+    """Eigenvalues λ of Ws (Ws v = λ v) as [re, im] pairs, largest |λ| first."""
+    with np.errstate(all="ignore"):
+        lam = np.linalg.eigvals(Ws) if np.isfinite(Ws).all() else np.full(len(Ws), np.nan)  # (H,)
+    lam = lam[np.argsort(-np.abs(lam), kind="stable")]  # (H,) by |λ| descending
+    return to_json(np.stack([lam.real, lam.imag], axis=1))  # type: ignore[no-any-return]
 
 
 def gradcheck_response(check: GradCheck) -> dict[str, Any]:
@@ -294,4 +302,6 @@ def gradcheck_response(check: GradCheck) -> dict[str, Any]:
         "h": check.h,
         "max_rel_error": {name: scalar_to_json(e) for name, e in check.max_rel_error.items()},
         "passed": bool(check.passed),
+        "analytic": grads_to_json(check.analytic),
+        "numeric": grads_to_json(check.numeric),
     }

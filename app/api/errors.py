@@ -10,9 +10,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 Loc = tuple[str | int, ...]
@@ -41,6 +44,24 @@ async def field_error_handler(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": [exc.to_detail()]})
 
 
+def _json_safe(value: Any) -> Any:
+    """`value` with every NaN/±Infinity written as a string: JSON cannot carry them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    return value
+
+
+async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422, with echoed NaN/Infinity inputs made JSON-safe (never a 500)."""
+    assert isinstance(exc, RequestValidationError)
+    detail = _json_safe(jsonable_encoder(exc.errors()))
+    return JSONResponse(status_code=422, content={"detail": detail})
+
+
 def internal_error_response(request_id: str | None) -> JSONResponse:
     """The 500 body: no message, no traceback; the request id finds it in the log."""
     return JSONResponse(
@@ -51,3 +72,4 @@ def internal_error_response(request_id: str | None) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers above on `app`."""
     app.add_exception_handler(FieldError, field_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)

@@ -13,7 +13,6 @@ sent as null (with `diagnostics.finite: false`), never as NaN or Infinity.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
@@ -21,7 +20,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ModelWrapValidatorHandler,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
@@ -89,53 +87,11 @@ def _check_vector(
     return [_error(loc, f"{name} must have {size} entries ({dims}), got {len(value)}", value)]
 
 
-def _json_safe(value: Any) -> Any:
-    """`value` with every NaN/±Infinity float replaced by its name ('nan', 'inf', '-inf')."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, list):
-        return [_json_safe(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _json_safe(item) for key, item in value.items()}
-    return value
-
-
-def _has_non_finite(value: Any) -> bool:
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if isinstance(value, list):
-        return any(_has_non_finite(item) for item in value)
-    if isinstance(value, dict):
-        return any(_has_non_finite(item) for item in value.values())
-    return False
-
-
 def _echoable(error: ErrorDetails, loc: Loc | None = None) -> InitErrorDetails:
-    """The same error (type, message; loc unless given) with an input JSON can carry."""
+    """The same error (type, message, input; loc unless given)."""
     kind = PydanticCustomError(error["type"], "{msg}", {"msg": error["msg"]})
     where = error["loc"] if loc is None else loc
-    return InitErrorDetails(type=kind, loc=where, input=_json_safe(error["input"]))
-
-
-class JSONSafeErrors(BaseModel):
-    """Base of request bodies: a 422 for `NaN` or `Infinity` must itself be valid JSON.
-
-    Python's JSON parser accepts those tokens; the errors then echo them as "input", which
-    no JSON encoder may write. They are echoed by name ("nan", "inf") instead.
-    """
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _json_safe_errors(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
-        try:
-            return handler(data)
-        except ValidationError as exc:
-            errors = exc.errors()
-            if not any(_has_non_finite(error["input"]) for error in errors):
-                raise
-            raise ValidationError.from_exception_data(
-                exc.title, [_echoable(error) for error in errors]
-            ) from None
+    return InitErrorDetails(type=kind, loc=where, input=error["input"])
 
 
 def _show(value: Any) -> str:
@@ -275,7 +231,7 @@ def _loss_step_errors(loss_steps: list[int], T: int) -> list[InitErrorDetails]:
     return errors
 
 
-class _SequenceRequest(JSONSafeErrors):
+class _SequenceRequest(BaseModel):
     """Fields shared by every request that runs the model over a sequence."""
 
     model_config = STRICT_INPUT
@@ -409,6 +365,9 @@ class DiagnosticsOut(BaseModel):
     ws_spectral_norm: OutFloat
     gamma: OutFloat = Field(description="max Φ'")
     warnings: list[str]
+    ws_eigenvalues: list[list[OutFloat]] = Field(
+        description="eigenvalues λ of Ws as [re, im] pairs, ordered by |λ| descending"
+    )
 
 
 class ForwardResponse(BaseModel):
@@ -453,3 +412,5 @@ class GradcheckResponse(BaseModel):
     h: float
     max_rel_error: RelErrorsOut
     passed: bool
+    analytic: GradsOut = Field(description="∂E/∂W by full BPTT")
+    numeric: GradsOut = Field(description="∂E/∂W by central differences of step h")

@@ -48,3 +48,44 @@ async function postJson(path, body, signal) {
 export function postBptt(body, { signal } = {}) {
   return postJson("/api/bptt", body, signal);
 }
+
+// ---------------------------------------------------------------- training (tasks, train, forward)
+
+async function getJson(path, signal) {
+  let response;
+  try {
+    response = await fetch(path, { headers: { Accept: "application/json" }, signal });
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new ApiError(0, [{ loc: [], msg: "The server cannot be reached." }]);
+  }
+  let payload = null;
+  try {
+    payload = await response.json();
+  } catch {
+    payload = null;
+  }
+  if (!response.ok) throw new ApiError(response.status, errorsFromBody(response.status, payload));
+  return payload;
+}
+
+/** GET /api/tasks: the built-in tasks with the model each needs. */
+export function getTasks({ signal } = {}) {
+  return getJson("/api/tasks", signal);
+}
+
+/** GET /api/tasks/{name}?T=&seed=: one sample (inputs, targets, loss_steps, labels). */
+export function getTaskSample(name, { T, seed }, { signal } = {}) {
+  const query = new URLSearchParams({ T: String(T), seed: String(seed) });
+  return getJson(`/api/tasks/${encodeURIComponent(name)}?${query}`, signal);
+}
+
+/** POST /api/train: one chunk of gradient descent. */
+export function postTrain(body, { signal } = {}) {
+  return postJson("/api/train", body, signal);
+}
+
+/** POST /api/forward: the forward pass only (the predictions y_t). */
+export function postForward(body, { signal } = {}) {
+  return postJson("/api/forward", body, signal);
+}

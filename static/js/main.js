@@ -12,6 +12,7 @@ import { findTerm, norm } from "./terms.js";
 import {
   accumulate, buildTimeline, caption, chosenStep, droppedKs, lossSteps, stepFocus, termPath,
 } from "./timeline.js";
+import { TrainingPanel } from "./training.js";
 import { UnfoldedGraph } from "./unfolded.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -35,6 +36,9 @@ const graph = new UnfoldedGraph($("#unfolded"), { onHover: hoverGraph, onClick: 
 const equations = new EquationsPanel($("#equations-body"), { onHover: hoverTerm, onClick: clickTerm });
 const accWs = new Accumulator($("#acc-Ws"), "Ws", { onHover: hoverTerm });
 const accWx = new Accumulator($("#acc-Wx"), "Wx", { onHover: hoverTerm });
+const training = new TrainingPanel($("#train-panel"), {
+  getState: () => app.state, setState: (patch) => setState(patch), refreshGraph: () => scheduleFetch(),
+});
 
 // ---------------------------------------------------------------- controls ⇄ state
 
@@ -86,6 +90,7 @@ function apply(next) {
   const prev = app.state;
   app.state = next;
   syncControls();
+  training.sync(next);
   if (!app.data || requestChanged(next, app.requested ?? prev)) {
     scheduleFetch();
     return;
@@ -165,7 +170,9 @@ async function fetchData() {
   app.inflight = controller;
   const busy = setTimeout(() => setBusy(true), BUSY_AFTER_MS);
   try {
-    const { data, ms } = await postBptt(bpttRequest(state), { signal: controller.signal });
+    const body = await training.bpttBody(state, bpttRequest(state)); // a task's sample, trained weights
+    if (controller.signal.aborted) return;
+    const { data, ms } = await postBptt(body, { signal: controller.signal });
     if (controller.signal.aborted) return;
     app.data = data;
     app.requested = state;
@@ -416,5 +423,6 @@ function clickGraph(id, anchor) {
 
 bindControls();
 syncControls();
+training.init();
 history.replaceState(null, "", hashFromState(app.state));
 scheduleFetch();

@@ -19,6 +19,18 @@ export const PROPS = [
   { name: "mode", type: "enum", def: "one", options: ["one", "all"] }, // one loss step / all
   { name: "view", type: "enum", def: "unfolded", options: ["unfolded", "folded"] },
   { name: "step", type: "int", def: 0, min: 0, max: 1000000 }, // animation step index
+  // training (training.js): "" = the page's own sequence, else a task whose sample the graph shows
+  { name: "task", type: "enum", def: "", options: ["", "sine", "echo", "adding", "binary_addition", "chars"], request: true },
+  { name: "opt", type: "enum", def: "adam", options: ["sgd", "momentum", "adam"] },
+  { name: "lr", type: "float", def: 0.01, min: 1e-12, max: 1e6 },
+  { name: "clip", type: "float", def: 0, min: 0, max: 1e6 }, // 0 = no clipping
+  { name: "tK", type: "int", def: 0, min: 0, max: 1000 }, // training truncation, 0 = full
+  // exploration lab (lab.js), lecture mode (lecture.js), presets (presets.js)
+  { name: "rho", type: "float", def: 0, min: 0, max: 100, request: true }, // ρ(Ws); 0 = as seeded
+  { name: "flow", type: "enum", def: "Ws", options: ["Ws", "Wx", "state", "jacobian"] }, // flow map
+  { name: "cK", type: "int", def: 2, min: 1, max: 1000 }, // K of the full-vs-truncated comparison
+  { name: "lecture", type: "int", def: 0, min: 0, max: 1 },
+  { name: "preset", type: "string", def: "" },
 ];
 
 const BY_NAME = new Map(PROPS.map((p) => [p.name, p]));
@@ -35,6 +47,10 @@ export function parseValue(prop, raw) {
     if (!/^-?\d+$/.test(raw.trim())) return undefined;
     const v = Number.parseInt(raw, 10);
     return v >= prop.min && v <= prop.max ? v : undefined;
+  }
+  if (prop.type === "float") {
+    const v = raw.trim() === "" ? Number.NaN : Number(raw);
+    return Number.isFinite(v) && v >= prop.min && v <= prop.max ? v : undefined;
   }
   if (prop.type === "enum") return prop.options.includes(raw) ? raw : undefined;
   return String(raw);
@@ -100,8 +116,10 @@ export function sequenceOf(state) {
 /** The /api/bptt request body for a state. */
 export function bpttRequest(state) {
   const { xs, ds } = sequenceOf(state);
+  const model = { n_in: 1, n_hidden: state.H, n_out: 1, activation: state.act, seed: state.seed };
+  if (state.rho > 0) model.ws_spectral_radius = state.rho; // rescale the seeded Ws (lab slider)
   return {
-    model: { n_in: 1, n_hidden: state.H, n_out: 1, activation: state.act, seed: state.seed },
+    model,
     inputs: xs.map((v) => [v]),
     targets: ds.map((v) => [v]),
     loss_steps: state.loss,
@@ -118,6 +136,7 @@ export function controlForLoc(loc, state) {
   const path = (loc || []).filter((p) => p !== "body").map(String);
   const head = path[0];
   if (head === "model") {
+    if (path.includes("ws_spectral_radius")) return "rho";
     if (path.includes("n_hidden") || path.includes("weights")) return "H";
     if (path.includes("activation")) return "act";
     if (path.includes("seed")) return "seed";
@@ -128,5 +147,6 @@ export function controlForLoc(loc, state) {
   if (head === "loss_steps") return "loss";
   if (head === "truncate") return "K";
   if (head === "detail") return "H";
+  if (head === "query") return path[1] === "T" ? "T" : null; // a task sample's T (training.js)
   return null;
 }

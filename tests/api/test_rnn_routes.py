@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from numpy.testing import assert_allclose
+from pydantic import BaseModel
+
+from app.api.schemas import BPTTResponse, ForwardResponse, GradcheckResponse
 
 SERVER_TIMING = re.compile(r"(?:^|,)\s*compute;dur=(\d+(?:\.\d+)?)\s*(?:,|$)")
 
@@ -293,3 +296,37 @@ def test_gradcheck_passes(
     names = {"Wx", "Ws", "Wy", "bs", "by"} if bias else {"Wx", "Ws", "Wy"}
     assert set(body["max_rel_error"]) == names
     assert all(0 <= error < 1e-6 for error in body["max_rel_error"].values())
+
+
+@pytest.mark.parametrize(
+    ("path", "model_class", "extra"),
+    [
+        ("/api/forward", ForwardResponse, {}),
+        ("/api/bptt", BPTTResponse, {"detail": "full"}),
+        ("/api/bptt", BPTTResponse, {"detail": "norms", "truncate": 2}),
+        ("/api/gradcheck", GradcheckResponse, {}),
+    ],
+)
+@pytest.mark.parametrize("bias", [False, True])
+def test_answers_match_their_response_models(
+    client: TestClient,
+    rng: np.random.Generator,
+    path: str,
+    model_class: type[BaseModel],
+    extra: dict[str, Any],
+    bias: bool,
+) -> None:
+    """The JSON (encoded without the models) has exactly the fields the models document."""
+    model = {"n_in": 2, "n_out": 2, "bias": bias, "seed": 3}
+    body = post_ok(client, path, {"model": model, **sequence(rng, T=4, n_in=2, n_out=2), **extra})
+    parsed = model_class.model_validate(body)
+    assert parsed.model_dump(mode="json", exclude_none=True) == _without_none(body)
+
+
+def _without_none(value: Any) -> Any:
+    """`value` with None-valued object keys dropped (as exclude_none drops them)."""
+    if isinstance(value, dict):
+        return {key: _without_none(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_none(item) for item in value]
+    return value

@@ -26,7 +26,7 @@ GZIP_MINIMUM_BYTES = 1000
 def install_middleware(app: FastAPI, settings: Settings) -> None:
     """Add the stack above to `app` (add_middleware puts the last added outermost)."""
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=4)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -3,8 +3,10 @@
 Handlers are plain `def` (FastAPI runs them in the thread pool, off the event loop). Each one
 checks the Settings' limits, converts the request to arrays, runs the NumPy core inside
 `compute_timer` (the Server-Timing header; list building and JSON encoding are not counted),
-and returns a dict the typed response model serialises. Overflow never becomes a 5xx:
-non-finite numbers are sent as null with `finite: false`.
+and answers with the dict of `app.api.convert` encoded by orjson. The response models
+document the answer in OpenAPI; re-validating megabytes of floats against them on every
+request would cost 5–25× the encoding (the schemathesis and golden tests check the shapes).
+Overflow never becomes a 5xx: non-finite numbers are sent as null with `finite: false`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Request
+import orjson
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.api import convert
 from app.api.deps import get_app_settings
@@ -42,13 +45,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post(
-    "/forward",
-    response_model=ForwardResponse,
-    response_model_exclude_unset=True,
-    responses=ERROR_RESPONSES,
-)
-def run_forward(body: ForwardRequest, request: Request, settings: AppSettings) -> Any:
+def json_response(content: dict[str, Any]) -> Response:
+    """`content` as JSON bytes; it holds only lists, ints, finite floats and None."""
+    return Response(orjson.dumps(content), media_type="application/json")
+
+
+@router.post("/forward", response_model=ForwardResponse, responses=ERROR_RESPONSES)
+def run_forward(body: ForwardRequest, request: Request, settings: AppSettings) -> Response:
     """Run the forward pass z_t, s_t, y_t (and E_t, E when targets are given)."""
     config, params = convert.model_from_spec(body.model, settings)  # checks the size limits
     convert.check_T(len(body.inputs), settings)
@@ -56,16 +59,16 @@ def run_forward(body: ForwardRequest, request: Request, settings: AppSettings) -
     with compute_timer(request), np.errstate(all="ignore"):
         fwd = forward(config, params, x, s0)
     if body.targets is None:
-        return convert.forward_response(params, fwd)
+        return json_response(convert.forward_response(params, fwd))
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
     with compute_timer(request), np.errstate(all="ignore"):
         E = step_losses(config, fwd.y, d, fwd.o)  # (T,)
         mask = loss_step_mask(fwd.T, convert.loss_steps_arg(body.loss_steps))  # (T,)
-    return convert.forward_response(params, fwd, d, E, mask)
+    return json_response(convert.forward_response(params, fwd, d, E, mask))
 
 
 @router.post("/bptt", response_model=BPTTResponse, responses=ERROR_RESPONSES)
-def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Any:
+def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Response:
     """Backpropagate through time: every term C_{t,k}, σ, δ, the flow norms and the totals."""
     config, params = convert.model_from_spec(body.model, settings)  # checks the size limits
     convert.check_T(len(body.inputs), settings)
@@ -83,11 +86,11 @@ def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Any:
             truncate=body.truncate,
             detail=body.detail,
         )
-    return convert.bptt_response(params, result)
+    return json_response(convert.bptt_response(params, result))
 
 
 @router.post("/gradcheck", response_model=GradcheckResponse, responses=ERROR_RESPONSES)
-def run_gradcheck(body: GradcheckRequest, request: Request, settings: AppSettings) -> Any:
+def run_gradcheck(body: GradcheckRequest, request: Request, settings: AppSettings) -> Response:
     """Check full-BPTT gradients against central differences (h = 1e-5, float64)."""
     config, params = convert.model_from_spec(body.model, settings)  # checks the size limits
     convert.check_T(len(body.inputs), settings)
@@ -96,4 +99,4 @@ def run_gradcheck(body: GradcheckRequest, request: Request, settings: AppSetting
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
     with compute_timer(request), np.errstate(all="ignore"):
         check = gradcheck(config, params, x, d, s0, convert.loss_steps_arg(body.loss_steps))
-    return convert.gradcheck_response(check)
+    return json_response(convert.gradcheck_response(check))
