@@ -38,8 +38,11 @@ class Settings(BaseSettings):
     max_full_numbers: int = Field(
         default=4_000_000, ge=1, description='detail "full": limit on T²·H·(H+n_in) numbers'
     )
-    max_norms_work: float = Field(
-        default=3e10, gt=0, description='detail "norms": limit on T²·H³ operations'
+    max_jacobian_work: float = Field(
+        default=1.2e10,
+        gt=0,
+        description="flow.jacobian (‖∂s_t/∂s_k‖₂ for every k ≤ t) is computed while "
+        "T²·(H³ + 4·10⁴) stays within this budget; above it, it is sent as null with a warning",
     )
     max_gradcheck_evals: int = Field(
         default=500_000, ge=1, description="/api/gradcheck: limit on 2·(number of weights)·T steps"
@@ -51,6 +54,12 @@ class Settings(BaseSettings):
 
     # transport
     max_body_bytes: int = Field(default=4_000_000, ge=1, description="largest request body")
+    max_concurrent_compute: int = Field(
+        default=1,
+        ge=1,
+        description="CPU-heavy requests (forward, bptt, gradcheck, train) computing at once per "
+        "worker process; the others queue, so health, page and static files stay prompt",
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="origins allowed to call the API from a browser"
     )

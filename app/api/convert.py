@@ -138,27 +138,36 @@ def check_T(T: int, settings: Settings) -> None:
 
 
 def check_bptt_work(request: BPTTRequest, settings: Settings) -> None:
-    """detail "full": T²·H·(H+n_in) numbers ≤ max_full_numbers; "norms": T²·H³ ≤ max_norms_work."""
+    """detail "full": T²·H·(H+n_in) numbers ≤ max_full_numbers ("norms" works at every size)."""
     T, H, n_in = len(request.inputs), request.model.n_hidden, request.model.n_in
-    if request.detail == "full":
-        numbers = T * T * H * (H + n_in)
-        if numbers > settings.max_full_numbers:
-            msg = (
-                f'detail "full" at T = {T}, n_hidden = {H}, n_in = {n_in} needs '
-                f"T²·n_hidden·(n_hidden+n_in) = {numbers:,} numbers, over the limit of "
-                f"{settings.max_full_numbers:,} ({_setting(settings, 'max_full_numbers')}); "
-                'ask for detail "norms" or a shorter sequence'
-            )
-            raise FieldError(("detail",), msg)
+    if request.detail != "full":
         return
-    work = float(T) * T * H**3
-    if work > settings.max_norms_work:
+    numbers = T * T * H * (H + n_in)
+    if numbers > settings.max_full_numbers:
         msg = (
-            f'detail "norms" at T = {T}, n_hidden = {H} needs T²·n_hidden³ = {work:.3g} '
-            f"operations, over the limit of {settings.max_norms_work:.3g} "
-            f"({_setting(settings, 'max_norms_work')}); use a shorter sequence or fewer units"
+            f'detail "full" at T = {T}, n_hidden = {H}, n_in = {n_in} needs '
+            f"T²·n_hidden·(n_hidden+n_in) = {numbers:,} numbers, over the limit of "
+            f"{settings.max_full_numbers:,} ({_setting(settings, 'max_full_numbers')}); "
+            'ask for detail "norms" or a shorter sequence'
         )
-        raise FieldError(("inputs",), msg)
+        raise FieldError(("detail",), msg)
+
+
+JACOBIAN_PAIR_COST = 40_000  # per (t, k) pair, in H³ units: the iteration's fixed cost
+
+
+def jacobian_work(T: int, H: int) -> float:
+    """The cost of flow.jacobian, measured in benchmarks/core.py: T²·(H³ + 4·10⁴)."""
+    return float(T) * T * (H**3 + JACOBIAN_PAIR_COST)
+
+
+def jacobian_skipped_warning(T: int, H: int, settings: Settings) -> str:
+    """Why flow.jacobian is null: the budget it went over, and how to get it."""
+    return (
+        f"flow.jacobian omitted: at T = {T}, n_hidden = {H} its T²·(H³ + 4·10⁴) = "
+        f"{jacobian_work(T, H):.3g} is over the budget of {settings.max_jacobian_work:.3g} "
+        f"({_setting(settings, 'max_jacobian_work')}); use a shorter sequence or fewer units"
+    )
 
 
 def check_gradcheck_work(request: GradcheckRequest, settings: Settings) -> None:

@@ -222,8 +222,13 @@ def bptt(
     loss_steps: LossSteps = "all",
     truncate: int | None = None,
     detail: str = "full",
+    jacobian: bool = True,
 ) -> BPTTResult:
-    """Forward pass, every kept term σ_{t,k}, δ_{t,k}, the flow norms and the totals."""
+    """Forward pass, every kept term σ_{t,k}, δ_{t,k}, the flow norms and the totals.
+
+    jacobian=False leaves flow.jacobian NaN: its T²/2 spectral norms cost O(T²·H³), the rest
+    of the flow O(T²·H²), so a caller may skip them for a long sequence or a wide layer.
+    """
     _check_truncate(truncate)
     if detail not in ("full", "norms"):
         raise ValueError(f"detail must be 'full' or 'norms', got {detail!r}")
@@ -273,7 +278,7 @@ def bptt(
             Ws=delta_n * s_norm[None, :],
             Wx=delta_n * x_norm[None, :],
             state=state_n,
-            jacobian=jacobian_norms(params.Ws, dphi_z),
+            jacobian=jacobian_norms(params.Ws, dphi_z) if jacobian else np.full((T, T), np.nan),
         )
 
     if truncate is None:

@@ -176,6 +176,24 @@ def test_norms_detail_omits_terms_and_keeps_flow(
         assert norms[part] == full[part], part
 
 
+def test_norms_work_past_the_jacobian_budget(rng: np.random.Generator) -> None:
+    """Over BPTT_MAX_JACOBIAN_WORK, detail "norms" still answers: jacobian null, with a warning."""
+    from app.config import Settings
+    from app.main import create_app
+
+    request = {"model": {"n_hidden": 8, "seed": 1}, **sequence(rng, T=30), "detail": "norms"}
+    with TestClient(create_app(Settings(log_level="warning"))) as roomy:
+        whole = bptt(roomy, request)
+    with TestClient(create_app(Settings(log_level="warning", max_jacobian_work=1e6))) as tight:
+        cut = bptt(tight, request)
+    assert all(v is None for row in cut["flow"]["jacobian"] for v in row)
+    assert any("BPTT_MAX_JACOBIAN_WORK" in w for w in cut["diagnostics"]["warnings"])
+    assert whole["flow"]["jacobian"][29][0] is not None
+    for part in ("Ws", "Wx", "state"):
+        assert cut["flow"][part] == whole["flow"][part], part
+    assert cut["grads"] == whole["grads"]
+
+
 def test_flow_norms_match_the_terms(client: TestClient, rng: np.random.Generator) -> None:
     """flow.Ws = ‖C^Ws_{t,k}‖_F, flow.Wx = ‖C^Wx‖_F, flow.state = ‖σ_{t,k}‖; null where k > t."""
     body = bptt(client, {"model": {"n_hidden": 3, "seed": 5}, **sequence(rng, T=4)})

@@ -75,6 +75,8 @@ def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Resp
     convert.check_bptt_work(body, settings)
     x, s0 = convert.sequence_arrays(body.inputs, body.s0, config.n_hidden)
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
+    T, H = len(x), config.n_hidden
+    with_jacobian = convert.jacobian_work(T, H) <= settings.max_jacobian_work
     with compute_timer(request), np.errstate(all="ignore"):
         result = bptt(
             config,
@@ -85,8 +87,12 @@ def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Resp
             loss_steps=convert.loss_steps_arg(body.loss_steps),
             truncate=body.truncate,
             detail=body.detail,
+            jacobian=with_jacobian,
         )
-    return json_response(convert.bptt_response(params, result))
+    response = convert.bptt_response(params, result)
+    if not with_jacobian:
+        response["diagnostics"]["warnings"].append(convert.jacobian_skipped_warning(T, H, settings))
+    return json_response(response)
 
 
 @router.post("/gradcheck", response_model=GradcheckResponse, responses=ERROR_RESPONSES)

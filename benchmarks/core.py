@@ -1,0 +1,226 @@
+"""Core benchmark: BPTT totals and every per-(t,k) term, NumPy (app.rnn) against torch autograd.
+
+Same weights, float64, tanh RNN with a linear output and squared error at every step, in one
+process. Numbers are checked to agree (assert_allclose) before anything is timed; each figure
+is the median of several repeats (time.perf_counter).
+
+    .venv/bin/python benchmarks/core.py [--T 200] [--H 64] [--repeats 7] [--threads 1]
+
+Rows:
+  totals            loss_and_grads  vs  torch forward + loss.backward()          target ≤ 0.2×
+  terms             bptt(detail="norms") without the Jacobian part  vs  torch: per-step
+                    copies of Wx, Ws and one backward per loss step giving δ_{t,k}, σ_{t,k},
+                    C^Ws_{t,k}, C^Wx_{t,k} and their norms                        target ≥ 20×
+  terms + Jacobian  bptt(detail="norms") as served (adds ‖∂s_t/∂s_k‖₂ for every k ≤ t,
+                    which torch's rows do not compute at all)
+  jacobian_norms    the Jacobian part alone, and the pre-optimisation SVD version for reference
+
+torch is optional (pip install torch==2.13.0); without it the torch rows are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse_args() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--T", type=int, default=200)
+    ap.add_argument("--H", type=int, default=64)
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="BLAS and torch threads (1: steadiest on a shared 2-core machine; 0: library default)",
+    )
+    return ap.parse_args()
+
+
+ARGS = parse_args()
+if ARGS.threads > 0:  # before numpy loads OpenBLAS
+    os.environ["OPENBLAS_NUM_THREADS"] = str(ARGS.threads)
+    os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)
+sys.path.insert(0, str(ROOT))
+
+import importlib  # noqa: E402
+
+import numpy as np  # noqa: E402
+from numpy.testing import assert_allclose  # noqa: E402
+
+from app.rnn import RNNConfig, bptt, init_params, jacobian_norms, loss_and_grads  # noqa: E402
+from app.rnn.activations import dphi  # noqa: E402
+
+bptt_module = importlib.import_module("app.rnn.bptt")  # app.rnn.bptt is also the function
+
+try:
+    import torch
+except ImportError:  # the benchmark still runs its NumPy rows
+    torch = None
+
+
+def median_time(fn: Callable[[], object], repeats: int) -> float:
+    """Median wall time of fn() over `repeats` runs, after one warm-up run."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def svd_jacobian_norms(Ws: np.ndarray, dphi_z: np.ndarray) -> np.ndarray:
+    """The pre-optimisation method: batched products, one batched SVD per t."""
+    T, H = dphi_z.shape
+    norms = np.full((T, T), np.nan)
+    stack = np.empty((0, H, H))
+    for t in range(1, T + 1):
+        stack = np.concatenate([stack @ (Ws * dphi_z[t - 1][None, :]), np.eye(H)[None]])
+        M = stack[:-1]
+        if len(M):
+            scale = np.max(np.abs(M), axis=(1, 2))
+            norms[t - 1, : t - 1] = (
+                np.linalg.svd(M / scale[:, None, None], compute_uv=False)[:, 0] * scale
+            )
+        norms[t - 1, t - 1] = 1.0
+    return norms
+
+
+# --- torch --------------------------------------------------------------------------------
+
+
+def torch_totals(Wx, Ws, Wy, x, d):
+    """E and ∂E/∂(Wx, Ws, Wy) by autograd, one tanh step at a time."""
+    Wx, Ws, Wy = (w.detach().requires_grad_() for w in (Wx, Ws, Wy))
+    s = torch.zeros(Ws.shape[0], dtype=torch.float64)
+    E = torch.zeros((), dtype=torch.float64)
+    for t in range(x.shape[0]):
+        s = torch.tanh(x[t] @ Wx + s @ Ws)
+        E = E + torch.sum((d[t] - s @ Wy) ** 2)
+    E.backward()
+    return E.detach(), Wx.grad, Ws.grad, Wy.grad
+
+
+def torch_terms(Wx, Ws, Wy, x, d):
+    """Every δ_{t,k} and flow norm: per-step weight copies, one backward per loss step.
+
+    Returns δ (T, T, H) at [t-1, k-1] and the norms ‖C^Ws‖_F, ‖C^Wx‖_F, ‖σ‖ as (T, T).
+    """
+    T, H = x.shape[0], Ws.shape[0]
+    Wx_k = [Wx.detach().clone().requires_grad_() for _ in range(T)]
+    Ws_k = [Ws.detach().clone().requires_grad_() for _ in range(T)]
+    s = torch.zeros(H, dtype=torch.float64)
+    zs, ss, Es = [], [], []
+    for k in range(T):
+        ss.append(s)  # s_{k}: input of step k+1
+        z = x[k] @ Wx_k[k] + s @ Ws_k[k]
+        s = torch.tanh(z)
+        zs.append(z)
+        Es.append(torch.sum((d[k] - s @ Wy) ** 2))
+    ss.append(s)
+    delta = torch.zeros((T, T, H), dtype=torch.float64)
+    nWs = torch.full((T, T), float("nan"), dtype=torch.float64)
+    nWx = torch.full((T, T), float("nan"), dtype=torch.float64)
+    nS = torch.full((T, T), float("nan"), dtype=torch.float64)
+    for t in range(T):
+        ins = zs[: t + 1] + ss[1 : t + 2] + Ws_k[: t + 1] + Wx_k[: t + 1]
+        g = torch.autograd.grad(Es[t], ins, retain_graph=True)
+        n = t + 1
+        delta[t, :n] = torch.stack(g[:n])
+        nS[t, :n] = torch.linalg.vector_norm(torch.stack(g[n : 2 * n]), dim=1)
+        nWs[t, :n] = torch.linalg.matrix_norm(torch.stack(g[2 * n : 3 * n]))
+        nWx[t, :n] = torch.linalg.matrix_norm(torch.stack(g[3 * n :]))
+    return delta, nWs, nWx, nS
+
+
+# --- main ---------------------------------------------------------------------------------
+
+
+def row(name: str, ours: float, theirs: float | None, target: str) -> None:
+    ratio = "" if theirs is None else f"{ours / theirs:9.3f}×  ({theirs / ours:7.1f}× faster)"
+    other = "   (skipped)" if theirs is None else f"{theirs * 1e3:12.1f}"
+    print(f"{name:<30}{ours * 1e3:12.1f}{other}   {ratio:<32}{target}")
+
+
+def main() -> None:
+    T, H, R = ARGS.T, ARGS.H, ARGS.repeats
+    config = RNNConfig(n_in=1, n_hidden=H, n_out=1)
+    params = init_params(config, seed=0)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(T, 1))  # (T, n_in)
+    d = rng.normal(size=(T, 1))  # (T, n_out)
+    load = os.getloadavg()
+    print(f"T={T} H={H} repeats={R} threads={ARGS.threads or 'default'} numpy={np.__version__}")
+    if torch is None:
+        print("torch is not installed: torch rows skipped (pip install torch==2.13.0)")
+    else:
+        if ARGS.threads > 0:
+            torch.set_num_threads(ARGS.threads)
+        print(f"torch={torch.__version__} threads={torch.get_num_threads()}")
+
+    E, grads = loss_and_grads(config, params, x, d)
+    res = bptt(config, params, x, d, detail="norms")
+    full = bptt(config, params, x, d, detail="full")
+    dphi_z = dphi("tanh", res.fwd.z)
+    tt_totals = tt_terms = None
+    if torch is not None:
+        tW = [torch.from_numpy(w) for w in (params.Wx, params.Ws, params.Wy)]
+        tx, td = torch.from_numpy(x), torch.from_numpy(d)
+        tE, gWx, gWs, gWy = torch_totals(*tW, tx, td)
+        assert_allclose(E, tE.item(), rtol=1e-12)
+        for ours, theirs in ((grads.Wx, gWx), (grads.Ws, gWs), (grads.Wy, gWy)):
+            assert_allclose(ours, theirs.numpy(), rtol=1e-9, atol=1e-12)
+        delta, nWs, nWx, nS = torch_terms(*tW, tx, td)
+        assert full.delta is not None
+        assert_allclose(full.delta, delta.numpy(), rtol=1e-9, atol=1e-14)
+        assert_allclose(res.flow.Ws, nWs.numpy(), rtol=1e-9, atol=1e-14, equal_nan=True)
+        assert_allclose(res.flow.Wx, nWx.numpy(), rtol=1e-9, atol=1e-14, equal_nan=True)
+        assert_allclose(res.flow.state, nS.numpy(), rtol=1e-9, atol=1e-14, equal_nan=True)
+        print("agreement: E, grads, every δ_{t,k} and flow norm match torch (assert_allclose)")
+        tt_totals = median_time(lambda: torch_totals(*tW, tx, td), R)
+        tt_terms = median_time(lambda: torch_terms(*tW, tx, td), max(3, R // 2))
+    assert_allclose(
+        jacobian_norms(params.Ws, dphi_z),
+        svd_jacobian_norms(params.Ws, dphi_z),
+        rtol=1e-10,
+        equal_nan=True,
+    )
+    print("agreement: jacobian_norms equals the SVD of every product (rtol 1e-10)")
+
+    ours_totals = median_time(lambda: loss_and_grads(config, params, x, d), R)
+    ours_norms = median_time(lambda: bptt(config, params, x, d, detail="norms"), R)
+    real = bptt_module.jacobian_norms
+    bptt_module.jacobian_norms = lambda Ws, D: np.full((D.shape[0],) * 2, np.nan)
+    try:
+        ours_terms = median_time(lambda: bptt(config, params, x, d, detail="norms"), R)
+    finally:
+        bptt_module.jacobian_norms = real
+    ours_jac = median_time(lambda: jacobian_norms(params.Ws, dphi_z), R)
+    svd_jac = median_time(lambda: svd_jacobian_norms(params.Ws, dphi_z), 1)
+
+    print(f"\n{'row':<30}{'ours ms':>12}{'torch ms':>12}   {'ratio':<32}target")
+    row("totals", ours_totals, tt_totals, "≤ 0.2× torch")
+    row("terms (no Jacobian)", ours_terms, tt_terms, "≥ 20× faster")
+    row("terms + Jacobian (as served)", ours_norms, tt_terms, "≥ 20× faster")
+    print(f"{'jacobian_norms (certified)':<30}{ours_jac * 1e3:12.1f}")
+    print(
+        f"{'jacobian_norms (SVD, before)':<30}{svd_jac * 1e3:12.1f}   "
+        f"{svd_jac / ours_jac:.1f}× slower than now"
+    )
+    end = os.getloadavg()[0]
+    print(
+        f"\nload average (1 min): {load[0]:.2f} at start, {end:.2f} at end; {os.cpu_count()} cores"
+    )
+
+
+if __name__ == "__main__":
+    main()
