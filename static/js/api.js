@@ -20,16 +20,12 @@ export function errorsFromBody(status, body) {
   return [{ loc: [], msg: `The server answered ${status}.` }];
 }
 
-async function postJson(path, body, signal) {
+/** fetch `path`; the parsed JSON and timings, or an ApiError with the server's messages. */
+async function request(path, init, signal) {
   const started = performance.now();
   let response;
   try {
-    response = await fetch(path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify(body),
-      signal,
-    });
+    response = await fetch(path, { ...init, signal });
   } catch (err) {
     if (err.name === "AbortError") throw err;
     throw new ApiError(0, [{ loc: [], msg: "The server cannot be reached." }]);
@@ -44,30 +40,26 @@ async function postJson(path, body, signal) {
   return { data: payload, ms: performance.now() - started, timing: response.headers.get("Server-Timing") };
 }
 
+function postJson(path, body, signal) {
+  const init = {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(body),
+  };
+  return request(path, init, signal);
+}
+
+async function getJson(path, signal) {
+  const { data } = await request(path, { headers: { Accept: "application/json" } }, signal);
+  return data;
+}
+
 /** POST /api/bptt: the forward pass, every BPTT term and the totals. */
 export function postBptt(body, { signal } = {}) {
   return postJson("/api/bptt", body, signal);
 }
 
 // ---------------------------------------------------------------- training (tasks, train, forward)
-
-async function getJson(path, signal) {
-  let response;
-  try {
-    response = await fetch(path, { headers: { Accept: "application/json" }, signal });
-  } catch (err) {
-    if (err.name === "AbortError") throw err;
-    throw new ApiError(0, [{ loc: [], msg: "The server cannot be reached." }]);
-  }
-  let payload = null;
-  try {
-    payload = await response.json();
-  } catch {
-    payload = null;
-  }
-  if (!response.ok) throw new ApiError(response.status, errorsFromBody(response.status, payload));
-  return payload;
-}
 
 /** GET /api/tasks: the built-in tasks with the model each needs. */
 export function getTasks({ signal } = {}) {
@@ -88,4 +80,11 @@ export function postTrain(body, { signal } = {}) {
 /** POST /api/forward: the forward pass only (the predictions y_t). */
 export function postForward(body, { signal } = {}) {
   return postJson("/api/forward", body, signal);
+}
+
+// ---------------------------------------------------------------- the lab (lab.js)
+
+/** POST /api/gradcheck: full-BPTT gradients against central differences. */
+export function postGradcheck(body, { signal } = {}) {
+  return postJson("/api/gradcheck", body, signal);
 }

@@ -13,6 +13,10 @@ import {
   accumulate, buildTimeline, caption, chosenStep, droppedKs, lossSteps, stepFocus, termPath,
 } from "./timeline.js";
 import { TrainingPanel } from "./training.js";
+import { Exporter } from "./export.js";
+import { Lab } from "./lab.js";
+import { Lecture } from "./lecture.js";
+import { PresetPicker, withPreset } from "./presets.js";
 import { UnfoldedGraph } from "./unfolded.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -39,6 +43,15 @@ const accWx = new Accumulator($("#acc-Wx"), "Wx", { onHover: hoverTerm });
 const training = new TrainingPanel($("#train-panel"), {
   getState: () => app.state, setState: (patch) => setState(patch), refreshGraph: () => scheduleFetch(),
 });
+// the exploration lab, lecture mode and keys, presets, export (issue 5, part A)
+const wiring = { getState: () => app.state, setState: (patch) => setState(patch) };
+const lab = new Lab({ ...wiring, getBody: () => app.body });
+const lecture = new Lecture(wiring);
+const presets = new PresetPicker($("#ctl-preset"), wiring);
+new Exporter({
+  svg: $("#unfolded"), getData: () => app.data, getState: () => app.state, error: $("#err-export"),
+  buttons: { svg: $("#btn-svg"), png: $("#btn-png"), json: $("#btn-json") },
+});
 
 // ---------------------------------------------------------------- controls ⇄ state
 
@@ -64,6 +77,12 @@ function syncControls() {
   graph.setView(st.view);
 }
 
+function syncLab(state) {
+  lab.sync(state);
+  lecture.sync(state);
+  presets.sync(state);
+}
+
 function currentT() {
   return app.data ? app.data.T : app.state.T;
 }
@@ -79,7 +98,7 @@ function readControl(name, el) {
 
 /** Apply a change: new state → URL (a history entry when `push`) → fetch or redraw. */
 function setState(patch, { push = true } = {}) {
-  const next = { ...app.state, ...patch };
+  const next = withPreset({ ...app.state, ...patch }); // a changed value ends the preset
   const hash = hashFromState(next);
   if (push && hash !== location.hash) history.pushState(null, "", hash);
   else history.replaceState(null, "", hash);
@@ -91,6 +110,7 @@ function apply(next) {
   app.state = next;
   syncControls();
   training.sync(next);
+  syncLab(next);
   if (!app.data || requestChanged(next, app.requested ?? prev)) {
     scheduleFetch();
     return;
@@ -175,10 +195,12 @@ async function fetchData() {
     const { data, ms } = await postBptt(body, { signal: controller.signal });
     if (controller.signal.aborted) return;
     app.data = data;
+    app.body = body; // the request that gave `data` (the lab re-runs it truncated, checks it)
     app.requested = state;
     clearErrors();
     $("#status").textContent = `Computed in ${Math.round(ms)} ms.`;
     rebuild();
+    lab.render(data);
   } catch (err) {
     if (err.name === "AbortError") return;
     app.requested = state; // do not retry the same refused request
@@ -424,5 +446,6 @@ function clickGraph(id, anchor) {
 bindControls();
 syncControls();
 training.init();
+syncLab(app.state);
 history.replaceState(null, "", hashFromState(app.state));
 scheduleFetch();

@@ -5,10 +5,11 @@
 import { ApiError, getTaskSample, getTasks, postForward, postTrain } from "./api.js";
 import { fmt } from "./colors.js";
 import { loadPlotly } from "./plotlyloader.js";
+import { registerPresets } from "./presets.js";
 import { bpttRequest } from "./state.js";
 import { PredictionPlot, TrainCurves } from "./trainplots.js";
 import {
-  CHUNK_STEPS, applyChunk, checkNumber, emptyRun, predictionSeries, runKey, runModel, sampleKey,
+  CHUNK_STEPS, TASK_PRESETS, applyChunk, checkNumber, emptyRun, predictionSeries, runKey, runModel, sampleKey,
   trainControlForLoc, trainRequest,
 } from "./trainrun.js";
 
@@ -76,6 +77,11 @@ export class TrainingPanel {
   /** Load the task list and plotly.js, bind the controls, draw the empty curves. */
   async init() {
     this.bind();
+    try {
+      registerPresets(TASK_PRESETS);
+    } catch (err) {
+      this.showError("general", `Task presets not registered: ${err.message}`);
+    }
     this.tasksReady = getTasks()
       .then((list) => {
         for (const task of list) this.tasks.set(task.name, task);
@@ -153,6 +159,8 @@ export class TrainingPanel {
     this.el("train-play").addEventListener("click", () => this.togglePlay());
     this.el("train-step").addEventListener("click", () => this.singleStep());
     this.el("train-reset").addEventListener("click", () => this.reset());
+    // main.js clears every aria-invalid after a good /api/bptt; ours still stand
+    window.addEventListener("bptt:rendered", () => this.markInvalid());
   }
 
   /** Follow a new page state (a control, a link, back/forward); called by main.js's apply. */
@@ -164,7 +172,7 @@ export class TrainingPanel {
       el.value = String(values[name]);
     }
     const key = runKey(state);
-    if (this.key !== null && key !== this.key) this.reset({ graph: false });
+    if (this.key !== null && key !== this.key) this.reset({ graph: false, keepCurves: true });
     this.key = key;
     if (this.run.optimizerState && this.run.optimizerState.name !== state.opt) this.run.optimizerState = null;
     this.describeTask(state);
@@ -285,6 +293,8 @@ export class TrainingPanel {
       if (data.optimizer_state.name !== this.hooks.getState().opt) this.run.optimizerState = null;
       this.serverErrors = [];
       this.renderErrors();
+      if (this.curves && this.staleCurves) this.curves.reset();
+      this.staleCurves = false;
       if (this.curves) this.curves.extend(data.history);
       this.el("train-status").textContent = `${steps} step${steps > 1 ? "s" : ""} in ${Math.round(ms)} ms.`;
       this.showRun();
@@ -300,15 +310,22 @@ export class TrainingPanel {
     }
   }
 
-  /** Back to the seeded weights: no history, empty curves, the graph redrawn. */
-  reset({ graph = true } = {}) {
+  /**
+   * Back to the seeded weights: no history, empty curves, the graph redrawn. A new model
+   * (`keepCurves`: hidden size, Φ, seed or task changed) keeps the old curves on screen until
+   * its first chunk arrives, so a refused value loses nothing.
+   */
+  reset({ graph = true, keepCurves = false } = {}) {
     this.gen += 1;
     this.playing = false;
     this.run = emptyRun();
     this.serverErrors = [];
     this.renderErrors();
-    if (this.curves) this.curves.reset();
-    this.el("train-status").textContent = "Reset: the initial (seeded) weights.";
+    this.staleCurves = keepCurves && this.curves !== null;
+    if (this.curves && !keepCurves) this.curves.reset();
+    this.el("train-status").textContent = keepCurves
+      ? "New model: training starts from its seeded weights (the curves show the last run until then)."
+      : "Reset: the initial (seeded) weights.";
     this.showRun();
     this.refreshPrediction();
     if (graph) this.refreshGraph();
@@ -359,8 +376,6 @@ export class TrainingPanel {
       const box = own ? this.el(`terr-${name}`) : document.getElementById(`err-${name}`);
       const target = box || this.el("terr-general");
       byBox.set(target, [...(byBox.get(target) || []), own || box ? msg : `${name}: ${msg}`]);
-      const input = own && name !== "general" ? this.el(`train-${name}`) : null;
-      if (input) input.setAttribute("aria-invalid", "true");
     };
     for (const name of [...OWN, "general"]) {
       const box = this.el(`terr-${name}`);
@@ -374,6 +389,16 @@ export class TrainingPanel {
     for (const [box, msgs] of byBox) {
       box.textContent = msgs.join(" ");
       box.hidden = false;
+    }
+    this.markInvalid();
+  }
+
+  /** aria-invalid on each of this panel's controls that shows a message. */
+  markInvalid() {
+    for (const name of OWN) {
+      const input = this.el(`train-${name}`);
+      if (this.el(`terr-${name}`).hidden) input.removeAttribute("aria-invalid");
+      else input.setAttribute("aria-invalid", "true");
     }
   }
 }

@@ -40,13 +40,13 @@ export class TrainCurves {
     const P = this.Plotly;
     P.react(this.lossEl, [
       { x: [], y: [], name: "loss E (per step)", mode: "lines", line: { color: PURPLE, width: 1.5 } },
-    ], layout("Loss", { type: "log", title: { text: "E" } }, { showlegend: false }), CONFIG);
+    ], layout("Loss", { type: "log", nticks: 6, title: { text: "E" } }, { showlegend: false }), CONFIG);
     const trace = (name, color, dash) => ({ x: [], y: [], name, mode: "lines", line: { color, width: 1.5, dash } });
     P.react(this.gradEl, [
       trace("‖∂E/∂Wx‖", BLUE, "solid"),
       trace("‖∂E/∂Ws‖", ORANGE, "dash"),
       trace("‖∂E/∂Wy‖", PURPLE, "dot"),
-    ], layout("Gradient norms (before clipping)", { type: "log", title: { text: "‖·‖F" } }), CONFIG);
+    ], layout("Gradient norms (before clipping)", { type: "log", nticks: 6, title: { text: "‖·‖F" } }), CONFIG);
   }
 
   /** Append logged steps ({step, loss, grad_norm}); null and non-positive values leave gaps. */

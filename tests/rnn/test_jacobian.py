@@ -4,8 +4,18 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+import app.rnn.jacobian
 from app.rnn import RNNConfig, forward, init_params, jacobian_norms, spectral_norms
 from app.rnn.activations import dphi
+
+
+@pytest.fixture(autouse=True, params=["as served", "iteration only"])
+def path(request, monkeypatch):
+    """Every test twice: with the size-based choice of method, and the iteration alone."""
+    if request.param == "iteration only":
+        monkeypatch.setattr(app.rnn.jacobian, "ITERATION_MICROSECONDS", 0.0)
+        monkeypatch.setattr(app.rnn.jacobian, "ONE_BATCH_MICROSECONDS", 0.0)
+    return request.param
 
 
 def brute_force(Ws: np.ndarray, D: np.ndarray) -> np.ndarray:

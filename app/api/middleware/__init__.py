@@ -1,7 +1,7 @@
 """The middleware stack, outermost first:
 
 SecurityHeaders → Access (request id, Server-Timing, log, last-resort 500) → CORS (only when
-origins are configured) → GZip → BodySizeLimit → the app.
+origins are configured) → GZip → BodySizeLimit → ComputeLimit (CPU-heavy POSTs queue) → the app.
 
 Security headers are outermost so that even the last-resort 500 carries them.
 """
@@ -17,6 +17,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from app.api.middleware.access import AccessMiddleware
 from app.api.middleware.body_limit import BodySizeLimitMiddleware
+from app.api.middleware.compute_limit import ComputeLimitMiddleware
 from app.api.middleware.headers import SecurityHeadersMiddleware
 from app.config import Settings
 
@@ -25,8 +26,9 @@ GZIP_MINIMUM_BYTES = 1000
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
     """Add the stack above to `app` (add_middleware puts the last added outermost)."""
+    app.add_middleware(ComputeLimitMiddleware, limit=settings.max_concurrent_compute)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=4)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=1)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -1,0 +1,28 @@
+// Renderer of the weights panel: Wx, Ws, Wy as heatmaps (hover: the value) on one shared
+// diverging scale, so their sizes compare at a glance.
+
+import { fmt, maxAbs } from "./colors.js";
+import { Heatmap } from "./heatmap.js";
+
+const NAMES = ["Wx", "Ws", "Wy"];
+
+export class WeightsPanel {
+  /** root: the element holding svg#w-Wx, svg#w-Ws, svg#w-Wy and #w-scale. */
+  constructor(root) {
+    this.root = root;
+    this.maps = Object.fromEntries(
+      NAMES.map((n) => [n, new Heatmap(root.querySelector(`#w-${n}`), { budget: 170, max: 34, label: n })]),
+    );
+  }
+
+  /** Draw the weights of a /api/bptt answer. */
+  render(weights) {
+    const domain = maxAbs(NAMES.map((n) => weights[n]));
+    for (const n of NAMES) {
+      this.maps[n].draw(weights[n], domain);
+      const m = weights[n];
+      this.root.querySelector(`#w-${n}`).dataset.shape = `${m.length}x${m[0].length}`;
+    }
+    this.root.querySelector("#w-scale").textContent = `colour scale ±${fmt(domain, 3)}`;
+  }
+}
