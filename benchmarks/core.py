@@ -22,13 +22,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import sys
-import time
-from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench_common import median_time, pin_threads
 
 
 def parse_args() -> argparse.Namespace:
@@ -46,10 +41,7 @@ def parse_args() -> argparse.Namespace:
 
 
 ARGS = parse_args()
-if ARGS.threads > 0:  # before numpy loads OpenBLAS
-    os.environ["OPENBLAS_NUM_THREADS"] = str(ARGS.threads)
-    os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)
-sys.path.insert(0, str(ROOT))
+pin_threads(ARGS.threads)  # before numpy loads OpenBLAS
 
 import importlib  # noqa: E402
 
@@ -65,17 +57,6 @@ try:
     import torch
 except ImportError:  # the benchmark still runs its NumPy rows
     torch = None
-
-
-def median_time(fn: Callable[[], object], repeats: int) -> float:
-    """Median wall time of fn() over `repeats` runs, after one warm-up run."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def svd_jacobian_norms(Ws: np.ndarray, dphi_z: np.ndarray) -> np.ndarray:

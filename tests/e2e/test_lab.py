@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import struct
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,35 +14,13 @@ import numpy as np
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from numpy.testing import assert_allclose
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Page, expect
+
+from tests.e2e.recorder import Recorder
 
 pytestmark = pytest.mark.e2e
 
 PRESET_T = {"lecture": 3, "vanishing": 20, "exploding": 20}
-
-
-class Recorder:
-    """Console errors and the /api/bptt request bodies of one page."""
-
-    def __init__(self, page: Page) -> None:
-        self.errors: list[str] = []
-        self.bodies: list[dict[str, Any]] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        page.on("request", self._on_request)
-
-    def _on_request(self, request: Request) -> None:
-        if request.url.endswith("/api/bptt") and request.method == "POST":
-            self.bodies.append(json.loads(request.post_data or "{}"))
-
-    def last_full(self) -> dict[str, Any]:
-        """The last request of the graph itself (the lab's comparison asks for "norms")."""
-        return next(b for b in reversed(self.bodies) if b.get("detail") == "full")
-
-
-@pytest.fixture
-def rec(page: Page) -> Iterator[Recorder]:
-    yield Recorder(page)
 
 
 def open_page(page: Page, hash_: str = "") -> None:
@@ -115,7 +92,7 @@ def test_each_preset_loads_and_draws(page: Page, rec: Recorder, name: str) -> No
     wait_lab(page, T)
     assert {f"s_{t}" for t in range(T + 1)} <= node_ids(page)
     assert f"preset={name}" in page.evaluate("location.hash")
-    body = rec.last_full()
+    body = rec.graph[-1]
     assert len(body["inputs"]) == T
     expected = api(page, body)
     z = np.array(plotted(page, "#flow-map")[0]["z"], dtype=float)  # log10, NaN for holes
@@ -143,7 +120,7 @@ def test_spectral_radius_slider_turns_the_decay_slope_at_one_over_gamma(
         assert shown == pytest.approx(slopes[rho], rel=1e-6)
     assert slopes[0.5] < slopes[0.8] < 0 < slopes[1.25] < slopes[1.6], slopes
     expect(page.locator("#flow-regime")).to_have_attribute("data-regime", "exploding")
-    assert rec.last_full()["model"]["ws_spectral_radius"] == 1.6
+    assert rec.graph[-1]["model"]["ws_spectral_radius"] == 1.6
     assert "rho=1.6" in page.evaluate("location.hash")
 
     # tanh (γ = 1): below 1/γ the gradients vanish, faster for a smaller radius
@@ -162,7 +139,7 @@ def test_flow_switch_and_the_full_vs_truncated_gap(page: Page, rec: Recorder) ->
     page.select_option("#ctl-flow", "state")
     expect(page.locator("#flow-map")).to_have_attribute("data-kind", "state")
     assert "flow=state" in page.evaluate("location.hash")
-    body = rec.last_full()
+    body = rec.graph[-1]
     full = api(page, {**body, "detail": "norms", "truncate": None})
     trunc = api(page, {**body, "detail": "norms", "truncate": 2})
     expect(page.locator("#cmp")).to_have_attribute("data-k", "2")
@@ -200,7 +177,7 @@ def test_bad_hidden_size_shows_the_message_beside_it_and_keeps_everything(
     error = page.locator("#err-H")
     expect(error).to_be_visible()
     expect(error).to_contain_text("256")
-    assert rec.bodies[-1]["model"]["n_hidden"] == 257
+    assert rec.bptt[-1]["model"]["n_hidden"] == 257
     assert page.input_value("#ctl-H") == "257"
     assert page.input_value("#ctl-rho") == "0.9"
     assert page.input_value("#ctl-flow") == "jacobian"
@@ -248,7 +225,7 @@ def test_json_export_equals_the_api_answer(page: Page, rec: Recorder) -> None:
     with page.expect_download() as info:
         page.click("#btn-json")
     exported = json.loads(Path(info.value.path()).read_text())
-    assert exported == api(page, rec.last_full())
+    assert exported == api(page, rec.graph[-1])
 
 
 # ---------------------------------------------------------------- keys, lecture mode, URL

@@ -2,53 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from urllib.parse import urlsplit
-
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, Request
+from playwright.sync_api import Page
+
+from tests.e2e.recorder import LOOPBACK, Recorder
 
 pytestmark = pytest.mark.e2e
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-class PageWatch:
-    """Everything a page logged as an error, and every host it tried to reach."""
-
-    def __init__(self, page: Page) -> None:
-        self.errors: list[str] = []
-        self.hosts: list[str] = []
-        page.on("console", self._on_console)
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        page.on("request", self._on_request)
-
-    def _on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.errors.append(f"console: {message.text}")
-
-    def _on_request(self, request: Request) -> None:
-        url = urlsplit(request.url)
-        if url.scheme in ("http", "https", "ws", "wss"):
-            self.hosts.append(url.hostname or "")
-
-
-@pytest.fixture
-def watch(page: Page) -> Iterator[PageWatch]:
-    yield PageWatch(page)
-
-
-def test_page_loads_without_errors(page: Page, watch: PageWatch) -> None:
+def test_page_loads_without_errors(page: Page, rec: Recorder) -> None:
     response = page.goto("/")
     assert response is not None and response.status == 200
     page.wait_for_load_state("networkidle")
     assert page.title().startswith("BPTT Explorer")
     assert page.locator("h1").first.is_visible()
-    assert watch.errors == []
-    assert watch.hosts and set(watch.hosts) <= LOOPBACK, watch.hosts
+    assert rec.errors == []
+    assert rec.hosts and set(rec.hosts) <= LOOPBACK, rec.hosts
 
 
-def test_plotly_loads_and_draws_under_the_csp(page: Page, watch: PageWatch) -> None:
+def test_plotly_loads_and_draws_under_the_csp(page: Page, rec: Recorder) -> None:
     page.goto("/")
     page.add_script_tag(url="/static/vendor/plotly.min.js")
     assert page.evaluate("typeof window.Plotly.newPlot") == "function"
@@ -65,8 +38,8 @@ def test_plotly_loads_and_draws_under_the_csp(page: Page, watch: PageWatch) -> N
     page.wait_for_selector("#probe-plot .main-svg")
     page.locator("#probe-plot").scroll_into_view_if_needed()
     page.locator("#probe-plot .nsewdrag").hover()  # hover labels inject styles
-    assert watch.errors == []
-    assert set(watch.hosts) <= LOOPBACK, watch.hosts
+    assert rec.errors == []
+    assert set(rec.hosts) <= LOOPBACK, rec.hosts
 
 
 def test_plotly_bundle_is_gzipped(page: Page) -> None:
@@ -84,10 +57,10 @@ def test_plotly_bundle_is_gzipped(page: Page) -> None:
     assert info["size"] > 1_000_000
 
 
-def test_api_docs_render_offline(page: Page, watch: PageWatch) -> None:
+def test_api_docs_render_offline(page: Page, rec: Recorder) -> None:
     page.goto("/docs")
     page.wait_for_selector(".swagger-ui .info .title", timeout=15_000)
     assert "BPTT Explorer" in page.locator(".swagger-ui .info .title").inner_text()
     page.get_by_text("/api/health").first.wait_for()
-    assert watch.errors == []
-    assert set(watch.hosts) <= LOOPBACK, watch.hosts
+    assert rec.errors == []
+    assert set(rec.hosts) <= LOOPBACK, rec.hosts

@@ -4,46 +4,18 @@ loss falling, the prediction plot, the graph following the weights, divergence a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from typing import Any
-from urllib.parse import urlsplit
+from collections.abc import Callable
 
 import pytest
 from numpy.testing import assert_allclose
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Page, expect
+
+from tests.e2e.recorder import Recorder
 
 pytestmark = pytest.mark.e2e
 
 SINE = "#task=sine&T=20&H=4&lr=0.02"
 PANEL = "#train-panel"
-
-
-class TrainRecorder:
-    """Console errors, the /api/train bodies and the graph's /api/bptt bodies of one page."""
-
-    def __init__(self, page: Page) -> None:
-        self.errors: list[str] = []
-        self.train: list[dict[str, Any]] = []
-        self.bptt: list[dict[str, Any]] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        page.on("request", self._on_request)
-
-    def _on_request(self, request: Request) -> None:
-        path = urlsplit(request.url).path
-        if request.method != "POST":
-            return
-        if path == "/api/train":
-            self.train.append(json.loads(request.post_data or "{}"))
-        elif path == "/api/bptt":
-            body = json.loads(request.post_data or "{}")
-            if body.get("detail", "full") == "full":  # the graph's (the lab asks for norms)
-                self.bptt.append(body)
-
-
-@pytest.fixture
-def rec(page: Page) -> Iterator[TrainRecorder]:
-    yield TrainRecorder(page)
 
 
 def open_page(page: Page, hash_: str = SINE) -> None:
@@ -90,7 +62,7 @@ def mean(values: list[float | None]) -> float:
     return sum(finite) / len(finite)
 
 
-def test_play_trains_for_two_seconds_and_the_loss_falls(page: Page, rec: TrainRecorder) -> None:
+def test_play_trains_for_two_seconds_and_the_loss_falls(page: Page, rec: Recorder) -> None:
     open_page(page)
     page.click("#train-play")
     expect(page.locator(PANEL)).to_have_attribute("data-running", "true")
@@ -115,25 +87,25 @@ def test_play_trains_for_two_seconds_and_the_loss_falls(page: Page, rec: TrainRe
 
 
 def test_the_graph_shows_the_task_sample_and_follows_the_weights(
-    page: Page, rec: TrainRecorder
+    page: Page, rec: Recorder
 ) -> None:
     open_page(page)
     sample = page.request.get("/api/tasks/sine?T=20&seed=0").json()
-    assert rec.bptt, "the page asked for no BPTT"
-    first = rec.bptt[-1]
+    assert rec.graph, "the page asked for no BPTT"
+    first = rec.graph[-1]
     assert first["inputs"] == sample["inputs"] and first["targets"] == sample["targets"]
     assert "weights" not in first["model"]
     page.click("#train-step")
     expect(page.locator(PANEL)).to_have_attribute("data-step", "1")
-    assert poll(page, lambda: "weights" in rec.bptt[-1]["model"]), "the graph kept its weights"
-    trained = rec.bptt[-1]
+    assert poll(page, lambda: "weights" in rec.graph[-1]["model"]), "the graph kept its weights"
+    trained = rec.graph[-1]
     assert trained["inputs"] == sample["inputs"]
     answer = page.request.post("/api/train", data=rec.train[0]).json()
     assert_allclose(trained["model"]["weights"]["Ws"], answer["weights"]["Ws"], rtol=1e-12)
     assert rec.errors == []
 
 
-def test_pause_stops_the_requests(page: Page, rec: TrainRecorder) -> None:
+def test_pause_stops_the_requests(page: Page, rec: Recorder) -> None:
     open_page(page)
     page.click("#train-play")
     page.wait_for_function(
@@ -149,7 +121,7 @@ def test_pause_stops_the_requests(page: Page, rec: TrainRecorder) -> None:
 
 
 def test_single_step_advances_by_one_and_reset_restores_the_initial_weights(
-    page: Page, rec: TrainRecorder
+    page: Page, rec: Recorder
 ) -> None:
     open_page(page)
     for n in (1, 2):
@@ -165,7 +137,7 @@ def test_single_step_advances_by_one_and_reset_restores_the_initial_weights(
     assert plot_points(page, "plot-loss") == 0
     assert page.evaluate("document.getElementById('plot-grads').data.every(t => t.x.length === 0)")
     # the graph's refresh is throttled
-    assert poll(page, lambda: "weights" not in rec.bptt[-1]["model"]), (
+    assert poll(page, lambda: "weights" not in rec.graph[-1]["model"]), (
         "the graph kept trained weights"
     )
     page.click("#train-step")
@@ -194,7 +166,7 @@ def test_sine_prediction_plot_shows_input_target_and_prediction(page: Page) -> N
 
 
 def test_a_bad_learning_rate_shows_a_message_beside_it_and_keeps_the_curves(
-    page: Page, rec: TrainRecorder
+    page: Page, rec: Recorder
 ) -> None:
     open_page(page)
     page.click("#train-step")

@@ -5,45 +5,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Page, expect
+
+from tests.e2e.recorder import LOOPBACK, Recorder
 
 pytestmark = pytest.mark.e2e
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 ACTIVE_NODE = "svg#unfolded .unfolded-view [data-node][data-active='true']"
-
-
-class Recorder:
-    """Console errors, hosts contacted and /api/bptt request bodies of one page."""
-
-    def __init__(self, page: Page) -> None:
-        self.errors: list[str] = []
-        self.hosts: list[str] = []
-        self.bptt_bodies: list[dict[str, Any]] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        page.on("request", self._on_request)
-
-    def _on_request(self, request: Request) -> None:
-        url = urlsplit(request.url)
-        if url.scheme in ("http", "https", "ws", "wss"):
-            self.hosts.append(url.hostname or "")
-        if url.path == "/api/bptt" and request.method == "POST":
-            body = json.loads(request.post_data or "{}")
-            if body.get("detail", "full") == "full":  # the graph's; the lab also asks for "norms"
-                self.bptt_bodies.append(body)
-
-
-@pytest.fixture
-def rec(page: Page) -> Iterator[Recorder]:
-    yield Recorder(page)
 
 
 def open_page(page: Page, hash_: str = "") -> None:
@@ -124,7 +97,7 @@ def test_arrow_keys_walk_the_terms_and_the_sums_end_at_the_api_totals(
     assert page.get_attribute("svg#unfolded [data-edge='Ws_1']", "data-active") == "true"
     assert "step=" in page.evaluate("location.hash")
 
-    body = rec.bptt_bodies[-1]
+    body = rec.graph[-1]
     expected = api_bptt(page, body)
     entry = next(e for e in expected["terms"] if e["t"] == T)
     assert_allclose(acc_values(page, "Ws"), np.array(entry["dE_dWs"]), rtol=1e-9, atol=1e-15)
@@ -147,7 +120,7 @@ def test_all_loss_steps_mode_ends_at_the_total_gradient(page: Page, rec: Recorde
     page.locator("h1").click()
     for _ in range(n - 1):
         page.keyboard.press("ArrowRight")
-    expected = api_bptt(page, rec.bptt_bodies[-1])
+    expected = api_bptt(page, rec.graph[-1])
     assert_allclose(
         acc_values(page, "Ws"), np.array(expected["grads"]["Ws"]), rtol=1e-9, atol=1e-15
     )
@@ -163,7 +136,7 @@ def test_truncation_marks_exactly_the_dropped_terms(page: Page, rec: Recorder) -
     assert dropped(page, "data-term", "#equations-body") == expected
     assert dropped(page, "data-edge", "svg#unfolded .unfolded-view") == expected
     assert dropped(page, "data-term", ".acc-panel") == expected
-    assert rec.bptt_bodies[-1]["truncate"] == K
+    assert rec.graph[-1]["truncate"] == K
     # only the kept terms are stepped through: E_T, y_T, s_T, s_{T-1}
     assert step_count(page) == 1 + T + 2 + K
 
@@ -172,7 +145,7 @@ def test_truncation_marks_exactly_the_dropped_terms(page: Page, rec: Recorder) -
     page.keyboard.press("ArrowLeft")
     expect(page).to_have_url(re.compile(r"K=1"))
     expect(page.locator("#equations-body [data-dropped='true']")).to_have_count(8)
-    assert rec.bptt_bodies[-1]["truncate"] == 1
+    assert rec.graph[-1]["truncate"] == 1
 
 
 def test_folded_view_shows_one_cell_with_a_ws_loop(page: Page) -> None:
@@ -204,7 +177,7 @@ def test_refused_request_shows_the_message_beside_the_control_and_keeps_the_grap
     error = page.locator("#err-H")
     expect(error).to_be_visible()
     expect(error).to_contain_text("256")
-    assert rec.bptt_bodies[-1]["model"]["n_hidden"] == 257
+    assert rec.graph[-1]["model"]["n_hidden"] == 257
     # the last good graph (H = 3) is still there, and the value the user typed is kept
     assert page.locator("svg#unfolded [data-node='s_1'] .cell").count() == 3
     assert ids(page, "data-node") == expected_graph(3)[0]
