@@ -1,12 +1,18 @@
 // plotly.js is 4.8 MB: load it once, on first use, from the app itself (no CDN).
+// The unfolded graph comes first: the bundle is fetched and evaluated only after the first graph
+// is drawn (or after GRAPH_FIRST_MS if it never is), so its evaluation never delays the graph.
+
+const GRAPH_FIRST_MS = 3000;
+
+const graphDrawn = new Promise((resolve) => {
+  window.addEventListener("bptt:rendered", () => resolve(), { once: true });
+  setTimeout(resolve, GRAPH_FIRST_MS);
+});
 
 let loading = null;
 
-/** window.Plotly, loading `src` (the app's /static/vendor/plotly.min.js) if it is not there yet. */
-export function loadPlotly(src) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (loading) return loading;
-  loading = new Promise((resolve, reject) => {
+function inject(src) {
+  return new Promise((resolve, reject) => {
     const existing = document.querySelector("script[data-plotly]");
     const script = existing || document.createElement("script");
     script.addEventListener("load", () => resolve(window.Plotly));
@@ -21,5 +27,11 @@ export function loadPlotly(src) {
       document.head.append(script);
     }
   });
+}
+
+/** window.Plotly, loading `src` (the app's /static/vendor/plotly.min.js) if it is not there yet. */
+export function loadPlotly(src) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!loading) loading = graphDrawn.then(() => window.Plotly || inject(src));
   return loading;
 }

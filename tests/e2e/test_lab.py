@@ -21,6 +21,14 @@ from tests.e2e.recorder import Recorder
 pytestmark = pytest.mark.e2e
 
 PRESET_T = {"lecture": 3, "vanishing": 20, "exploding": 20}
+# one preset per built-in task (registered by the training panel): name → T
+TASK_PRESET_T = {
+    "task-sine": 20,
+    "task-echo": 10,
+    "task-adding": 10,
+    "task-binary": 9,
+    "task-chars": 24,
+}
 
 
 def open_page(page: Page, hash_: str = "") -> None:
@@ -84,11 +92,11 @@ def decay_slope(page: Page) -> float:
 # ---------------------------------------------------------------- presets and the flow lab
 
 
-@pytest.mark.parametrize("name", list(PRESET_T))
+@pytest.mark.parametrize("name", [*PRESET_T, *TASK_PRESET_T])
 def test_each_preset_loads_and_draws(page: Page, rec: Recorder, name: str) -> None:
     open_page(page)
     page.select_option("#ctl-preset", name)
-    T = PRESET_T[name]
+    T = {**PRESET_T, **TASK_PRESET_T}[name]
     wait_lab(page, T)
     assert {f"s_{t}" for t in range(T + 1)} <= node_ids(page)
     assert f"preset={name}" in page.evaluate("location.hash")
