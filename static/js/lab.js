@@ -13,10 +13,10 @@ import { WeightsPanel } from "./weights.js";
 const $ = (sel) => document.querySelector(sel);
 const BUSY_AFTER_MS = 300;
 const FLOW_LABELS = {
-  Ws: "‖C^Ws_{t,k}‖_F",
-  Wx: "‖C^Wx_{t,k}‖_F",
-  state: "‖∂E_t/∂s_k‖",
-  jacobian: "‖∂s_t/∂s_k‖₂",
+  Ws: "‖Cᵂˢₜ,ₖ‖ (Frobenius)",
+  Wx: "‖Cᵂˣₜ,ₖ‖ (Frobenius)",
+  state: "‖∂Eₜ/∂sₖ‖",
+  jacobian: "‖∂sₜ/∂sₖ‖₂",
 };
 const REGIME_TEXT = {
   vanishing: "‖Ws‖·γ < 1: every path shrinks, gradients from far back vanish",
