@@ -4,6 +4,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from app.rnn import RNNConfig, bptt, forward, gradcheck, init_params, loss_and_grads, total_deltas
@@ -187,3 +189,34 @@ def test_exploding_run_reports_non_finite_without_raising():
     r = bptt(config, params, x, np.zeros((200, 1)), detail="norms")
     assert not r.diagnostics.finite
     assert any("non-finite" in w for w in r.diagnostics.warnings)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n_in=st.integers(1, 3),
+    H=st.integers(1, 4),
+    n_out=st.integers(2, 3),
+    T=st.integers(1, 6),
+    activation=st.sampled_from(["tanh", "sigmoid", "identity"]),
+    head=st.sampled_from(HEADS),
+    bias=st.booleans(),
+    seed=st.integers(0, 2**16),
+    last_only=st.booleans(),
+)
+def test_any_small_model_passes_the_gradient_check(
+    n_in, H, n_out, T, activation, head, bias, seed, last_only
+):
+    """Sizes, heads and seeds drawn at random: BPTT always equals central differences."""
+    config = RNNConfig(
+        n_in=n_in,
+        n_hidden=H,
+        n_out=n_out,
+        activation=activation,
+        output=head[0],
+        loss=head[1],
+        bias=bias,
+    )
+    params = init_params(config, seed=seed)
+    x, d, s0 = sample(config, T, seed)
+    check = gradcheck(config, params, x, d, s0, "last" if last_only else "all")
+    assert check.passed, f"max relative errors {check.max_rel_error} (expected < 1e-6)"
