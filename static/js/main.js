@@ -43,7 +43,7 @@ const accWx = new Accumulator($("#acc-Wx"), "Wx", { onHover: hoverTerm });
 const training = new TrainingPanel($("#train-panel"), {
   getState: () => app.state, setState: (patch) => setState(patch), refreshGraph: () => scheduleFetch(),
 });
-// the exploration lab, lecture mode and keys, presets, export (issue 5, part A)
+// the exploration lab, lecture mode and keys, presets, export
 const wiring = { getState: () => app.state, setState: (patch) => setState(patch) };
 const lab = new Lab({ ...wiring, getBody: () => app.body });
 const lecture = new Lecture(wiring);
