@@ -1,5 +1,6 @@
 """Central differences: ∂E/∂W_ij ≈ (E(W_ij + h) − E(W_ij − h)) / 2h, in float64."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -40,14 +41,22 @@ def numeric_grads(
     s0: Array | None = None,
     loss_steps: LossSteps = "all",
     h: float = 1e-5,
+    on_step: Callable[[int], None] | None = None,
 ) -> Grads:
-    """∂E/∂W by central differences on every entry of every weight."""
+    """∂E/∂W by central differences on every entry of every weight.
+
+    on_step(i), when given, is called before the i-th entry's pair of forward passes.
+    """
     d = np.asarray(d, dtype=np.float64)
     mask = loss_step_mask(np.asarray(x).shape[0], loss_steps)
     out: dict[str, Array] = {}
+    entry = 0
     for name, W in params.as_dict().items():
         g = np.zeros_like(W)  # same shape as W
         for idx in np.ndindex(W.shape):
+            if on_step is not None:
+                on_step(entry)
+            entry += 1
             shifted = {}
             for sign in (+1.0, -1.0):
                 Wh = W.copy()
@@ -73,10 +82,11 @@ def gradcheck(
     s0: Array | None = None,
     loss_steps: LossSteps = "all",
     h: float = 1e-5,
+    on_step: Callable[[int], None] | None = None,
 ) -> GradCheck:
     """Full-BPTT gradients against central differences, per weight matrix."""
     _, analytic = loss_and_grads(config, params, x, d, s0, loss_steps)
-    numeric = numeric_grads(config, params, x, d, s0, loss_steps, h)
+    numeric = numeric_grads(config, params, x, d, s0, loss_steps, h, on_step)
     a, n = analytic.as_dict(), numeric.as_dict()
     errors = {name: max_relative_error(a[name], n[name]) for name in a}
     passed = all(np.isfinite(e) and e < TOLERANCE for e in errors.values())

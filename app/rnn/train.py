@@ -127,8 +127,13 @@ def train(
     log_every: int = 1,
     state: OptimizerState | None = None,
     start_step: int = 0,
+    on_step: Callable[[int], None] | None = None,
 ) -> TrainResult:
-    """Take steps start_step+1 .. start_step+steps of gradient descent on E (see module doc)."""
+    """Take steps start_step+1 .. start_step+steps of gradient descent on E (see module doc).
+
+    on_step(n), when given, is called before step n: a caller's hook (the server uses it to let
+    other threads run between steps); it does not change the result.
+    """
     if steps < 1 or log_every < 1 or start_step < 0:
         raise ValueError("steps and log_every must be at least 1, start_step at least 0")
     if clip is not None and not clip > 0:
@@ -142,6 +147,8 @@ def train(
     history: list[HistoryEntry] = []
     last = start_step + steps
     for n in range(start_step + 1, last + 1):
+        if on_step is not None:
+            on_step(n)
         x, d, loss_steps, s0 = sequence_at(n)
         with np.errstate(all="ignore"):  # overflow is detected below, not warned about
             E, grads = loss_and_grads(config, RNNParams(**weights), x, d, s0, loss_steps, truncate)

@@ -176,3 +176,12 @@ def test_bad_arguments_are_refused(kwargs):
     args = {"steps": 1, **kwargs}
     with pytest.raises(ValueError):
         train(SINE, init_params(SINE), TaskData("sine", 5), Optimizer("sgd", lr=0.1), **args)
+
+
+def test_the_step_hook_sees_every_step_and_changes_nothing():
+    data = TaskData("sine", T=12, seed=3)
+    params = init_params(SINE, seed=1)
+    seen: list[int] = []
+    hooked = train(SINE, params, data, OPTIMIZERS[2], 15, start_step=5, on_step=seen.append)
+    assert seen == list(range(6, 21))
+    assert_same_run(hooked, train(SINE, params, data, OPTIMIZERS[2], 15, start_step=5))

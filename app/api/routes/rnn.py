@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from app.api import convert
 from app.api.deps import get_app_settings
+from app.api.fairness import yield_gil
 from app.api.schemas import (
     BPTTRequest,
     BPTTResponse,
@@ -104,5 +105,7 @@ def run_gradcheck(body: GradcheckRequest, request: Request, settings: AppSetting
     x, s0 = convert.sequence_arrays(body.inputs, body.s0, config.n_hidden)
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
     with compute_timer(request), np.errstate(all="ignore"):
-        check = gradcheck(config, params, x, d, s0, convert.loss_steps_arg(body.loss_steps))
+        check = gradcheck(
+            config, params, x, d, s0, convert.loss_steps_arg(body.loss_steps), on_step=yield_gil
+        )
     return json_response(convert.gradcheck_response(check))

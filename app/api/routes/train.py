@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from app.api import convert
 from app.api.deps import get_app_settings
 from app.api.errors import FieldError
+from app.api.fairness import yield_gil
 from app.api.timing import compute_timer
 from app.api.training_schemas import OptimizerStateSpec, TrainRequest, TrainResponse
 from app.config import Settings
@@ -186,5 +187,6 @@ def run_train(body: TrainRequest, request: Request, settings: AppSettings) -> An
             log_every=body.log_every,
             state=state,
             start_step=body.start_step,
+            on_step=yield_gil,  # health stays prompt during long runs
         )
     return train_response(result)
