@@ -10,7 +10,7 @@ For a loss step t and an earlier step k ≤ t:
 All loss steps are carried together: one (L, H) matrix of σ's per step k.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -223,11 +223,13 @@ def bptt(
     truncate: int | None = None,
     detail: str = "full",
     jacobian: bool = True,
+    on_step: Callable[[int], None] | None = None,
 ) -> BPTTResult:
     """Forward pass, every kept term σ_{t,k}, δ_{t,k}, the flow norms and the totals.
 
     jacobian=False leaves flow.jacobian NaN: its T²/2 spectral norms cost O(T²·H³), the rest
     of the flow O(T²·H²), so a caller may skip them for a long sequence or a wide layer.
+    on_step(t), when given, is called between the Jacobian sweep's steps (a caller's hook).
     """
     _check_truncate(truncate)
     if detail not in ("full", "norms"):
@@ -278,7 +280,9 @@ def bptt(
             Ws=delta_n * s_norm[None, :],
             Wx=delta_n * x_norm[None, :],
             state=state_n,
-            jacobian=jacobian_norms(params.Ws, dphi_z) if jacobian else np.full((T, T), np.nan),
+            jacobian=(
+                jacobian_norms(params.Ws, dphi_z, on_step) if jacobian else np.full((T, T), np.nan)
+            ),
         )
 
     if truncate is None:

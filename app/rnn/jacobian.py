@@ -9,6 +9,8 @@ a two-vector block power iteration on all k at once, a certificate that the valu
 machine precision, and an SVD only for the matrices it cannot certify.
 """
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -148,7 +150,7 @@ def _top_norms(P: Array, Q: Array) -> Array:
     return out
 
 
-def jacobian_norms(Ws: Array, dphi_z: Array) -> Array:
+def jacobian_norms(Ws: Array, dphi_z: Array, on_step: Callable[[int], None] | None = None) -> Array:
     """‖∂s_t/∂s_k‖₂ at [t-1, k-1] for every k ≤ t, NaN above the diagonal: (T, T).
 
     The products for one t are all P_{t-1,k} J_t, so the stack of them is carried forward
@@ -166,6 +168,8 @@ def jacobian_norms(Ws: Array, dphi_z: Array) -> Array:
     rng = np.random.default_rng(0)
     with np.errstate(all="ignore"):
         for t in range(1, T + 1):
+            if on_step is not None:
+                on_step(t)  # a caller's hook between steps t (the server hands over the GIL)
             norms[t - 1, t - 1] = 1.0  # P_{t,t} = I
             n = t - 1  # products P_{t,k}, k = 1..t-1
             if n == 0:

@@ -145,3 +145,13 @@ def test_spectral_norms_of_a_stack():
     for i in (0, 1, 3, 4):
         assert np.isclose(got[i], np.linalg.norm(M[i] / 1e200, 2) * 1e200, rtol=1e-12)
     assert np.isnan(got[2])
+
+
+def test_the_step_hook_changes_nothing(path):
+    Ws, D = rnn_case(12, 6)
+    seen: list[int] = []
+    assert_allclose(
+        jacobian_norms(Ws, D, seen.append), jacobian_norms(Ws, D), rtol=0, equal_nan=True
+    )
+    if path == "iteration only":
+        assert seen == list(range(1, 13))  # once per step t of the sweep

@@ -89,6 +89,7 @@ def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Resp
             truncate=body.truncate,
             detail=body.detail,
             jacobian=with_jacobian,
+            on_step=yield_gil,  # long Jacobian sweeps let health through
         )
     response = convert.bptt_response(params, result)
     if not with_jacobian:
