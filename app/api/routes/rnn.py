@@ -47,8 +47,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def json_response(content: dict[str, Any]) -> Response:
-    """`content` as JSON bytes; it holds only lists, ints, finite floats and None."""
-    return Response(orjson.dumps(content), media_type="application/json")
+    """`content` as JSON bytes: lists, ints, finite floats, None and float64 arrays (NaN → null)."""
+    return Response(
+        orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
+    )
 
 
 @router.post("/forward", response_model=ForwardResponse, responses=ERROR_RESPONSES)
