@@ -19,6 +19,7 @@ from app.api.schemas import BPTTRequest, GradcheckRequest, ModelSpec, WeightsSpe
 from app.config import Settings
 from app.rnn import (
     BPTTResult,
+    Diagnostics,
     Forward,
     GradCheck,
     Grads,
@@ -298,17 +299,16 @@ def bptt_response(params: RNNParams, result: BPTTResult) -> dict[str, Any]:
         "flow": {name: to_json(getattr(result.flow, name)) for name in FLOW_NAMES},
         "diagnostics": diagnostics_to_json(result),
     }
-    response["diagnostics"]["ws_eigenvalues"] = eigenvalues_to_json(params.Ws)
+    response["diagnostics"]["ws_eigenvalues"] = eigenvalues_to_json(result.diagnostics)
     if result.per_step is not None:
         response["terms"] = terms_to_json(result)
     return response
 
 
-def eigenvalues_to_json(Ws: Array) -> list[list[float | None]]:
+def eigenvalues_to_json(diag: Diagnostics) -> list[list[float | None]]:
     """Eigenvalues λ of Ws (Ws v = λ v) as [re, im] pairs, largest |λ| first."""
-    with np.errstate(all="ignore"):
-        lam = np.linalg.eigvals(Ws) if np.isfinite(Ws).all() else np.full(len(Ws), np.nan)  # (H,)
-    lam = lam[np.argsort(-np.abs(lam), kind="stable")]  # (H,) by |λ| descending
+    lam = diag.ws_eigenvalues
+    assert lam is not None  # bptt() always fills it
     return to_json(np.stack([lam.real, lam.imag], axis=1))  # type: ignore[no-any-return]
 
 

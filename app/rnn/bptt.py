@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from .activations import GAMMA, dphi
 from .jacobian import jacobian_norms, spectral_norms
 from .losses import dE_do
-from .model import Array, Forward, RNNConfig, RNNParams, forward, spectral_radius, step_losses
+from .model import Array, Forward, RNNConfig, RNNParams, forward, step_losses
 
 LossSteps = str | Sequence[int]
 
@@ -56,10 +56,11 @@ class Flow:
 @dataclass(frozen=True)
 class Diagnostics:
     finite: bool
-    ws_spectral_radius: float
-    ws_spectral_norm: float
-    gamma: float
+    ws_spectral_radius: float  # ρ(Ws) = |λ_1|
+    ws_spectral_norm: float  # ‖Ws‖₂
+    gamma: float  # max |Φ'|
     warnings: list[str] = field(default_factory=list)
+    ws_eigenvalues: NDArray[np.complex128] | None = None  # (H,) λ of Ws, largest |λ| first
 
 
 @dataclass(frozen=True)
@@ -195,9 +196,12 @@ def _diagnostics(config: RNNConfig, params: RNNParams, finite: bool) -> Diagnost
     gamma = GAMMA[config.activation]
     Ws = params.Ws
     if np.isfinite(Ws).all():
-        radius = spectral_radius(Ws)
+        lam = np.linalg.eigvals(Ws).astype(np.complex128)  # (H,)
+        lam = lam[np.argsort(-np.abs(lam), kind="stable")]  # largest |λ| first
+        radius = float(np.abs(lam[0]))
         norm = float(spectral_norms(Ws[None])[0])
     else:
+        lam = np.full(len(Ws), np.nan, dtype=np.complex128)
         radius = norm = float("nan")
     warnings: list[str] = []
     if not finite:
@@ -210,7 +214,7 @@ def _diagnostics(config: RNNConfig, params: RNNParams, finite: bool) -> Diagnost
             f"‖Ws‖₂·γ = {norm * gamma:.3g} < 1: gradients through Ws must vanish geometrically "
             "in t − k (Pascanu, Mikolov & Bengio 2013)."
         )
-    return Diagnostics(finite, radius, norm, gamma, warnings)
+    return Diagnostics(finite, radius, norm, gamma, warnings, lam)
 
 
 def bptt(
