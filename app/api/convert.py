@@ -15,7 +15,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.api.errors import FieldError
-from app.api.schemas import BPTTRequest, GradcheckRequest, ModelSpec, WeightsSpec
+from app.api.schemas import (
+    BPTTRequest,
+    ForwardRequest,
+    GradcheckRequest,
+    ModelSpec,
+    WeightsSpec,
+)
 from app.config import Settings
 from app.rnn import (
     BPTTResult,
@@ -112,6 +118,16 @@ def sequence_arrays(
     x = np.array(inputs, dtype=np.float64)  # (T, n_in)
     s0_arr = np.zeros(n_hidden) if s0 is None else np.array(s0, dtype=np.float64)  # (H,)
     return x, s0_arr
+
+
+def sequence_request(
+    body: ForwardRequest | BPTTRequest | GradcheckRequest, settings: Settings
+) -> tuple[RNNConfig, RNNParams, Array, Array]:
+    """The model, x (T, n_in) and s_0 (H,) of a request, once its size limits (n_*, T) hold."""
+    config, params = model_from_spec(body.model, settings)
+    check_T(len(body.inputs), settings)
+    x, s0 = sequence_arrays(body.inputs, body.s0, config.n_hidden)
+    return config, params, x, s0
 
 
 def loss_steps_arg(loss_steps: str | list[int]) -> str | list[int]:

@@ -56,9 +56,7 @@ def json_response(content: dict[str, Any]) -> Response:
 @router.post("/forward", response_model=ForwardResponse, responses=ERROR_RESPONSES)
 def run_forward(body: ForwardRequest, request: Request, settings: AppSettings) -> Response:
     """Run the forward pass z_t, s_t, y_t (and E_t, E when targets are given)."""
-    config, params = convert.model_from_spec(body.model, settings)  # checks the size limits
-    convert.check_T(len(body.inputs), settings)
-    x, s0 = convert.sequence_arrays(body.inputs, body.s0, config.n_hidden)
+    config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
     with compute_timer(request), np.errstate(all="ignore"):
         fwd = forward(config, params, x, s0)
     if body.targets is None:
@@ -73,10 +71,8 @@ def run_forward(body: ForwardRequest, request: Request, settings: AppSettings) -
 @router.post("/bptt", response_model=BPTTResponse, responses=ERROR_RESPONSES)
 def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Response:
     """Backpropagate through time: every term C_{t,k}, σ, δ, the flow norms and the totals."""
-    config, params = convert.model_from_spec(body.model, settings)  # checks the size limits
-    convert.check_T(len(body.inputs), settings)
+    config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
     convert.check_bptt_work(body, settings)
-    x, s0 = convert.sequence_arrays(body.inputs, body.s0, config.n_hidden)
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
     T, H = len(x), config.n_hidden
     with_jacobian = convert.jacobian_work(T, H) <= settings.max_jacobian_work
@@ -102,10 +98,8 @@ def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Resp
 @router.post("/gradcheck", response_model=GradcheckResponse, responses=ERROR_RESPONSES)
 def run_gradcheck(body: GradcheckRequest, request: Request, settings: AppSettings) -> Response:
     """Check full-BPTT gradients against central differences (h = 1e-5, float64)."""
-    config, params = convert.model_from_spec(body.model, settings)  # checks the size limits
-    convert.check_T(len(body.inputs), settings)
+    config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
     convert.check_gradcheck_work(body, settings)
-    x, s0 = convert.sequence_arrays(body.inputs, body.s0, config.n_hidden)
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
     with compute_timer(request), np.errstate(all="ignore"):
         check = gradcheck(
