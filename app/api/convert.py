@@ -29,6 +29,7 @@ from app.rnn import (
     Forward,
     GradCheck,
     Grads,
+    JacobianBudget,
     RNNConfig,
     RNNParams,
     init_params,
@@ -38,7 +39,6 @@ from app.rnn.model import Array
 Mask = NDArray[np.bool_]
 
 FLOW_NAMES = ("Ws", "Wx", "state", "jacobian")
-OVERFLOW_WARNING = "non-finite values (overflow) were replaced by null"
 
 # ---------------------------------------------------------------- arrays → JSON
 
@@ -177,21 +177,9 @@ def check_bptt_work(request: BPTTRequest, settings: Settings) -> None:
         raise FieldError(("detail",), msg)
 
 
-JACOBIAN_PAIR_COST = 40_000  # per (t, k) pair, in H³ units: the iteration's fixed cost
-
-
-def jacobian_work(T: int, H: int) -> float:
-    """The cost of flow.jacobian, measured in benchmarks/core.py: T²·(H³ + 4·10⁴)."""
-    return float(T) * T * (H**3 + JACOBIAN_PAIR_COST)
-
-
-def jacobian_skipped_warning(T: int, H: int, settings: Settings) -> str:
-    """Why flow.jacobian is null: the budget it went over, and how to get it."""
-    return (
-        f"flow.jacobian omitted: at T = {T}, n_hidden = {H} its T²·(H³ + 4·10⁴) = "
-        f"{jacobian_work(T, H):.3g} is over the budget of {settings.max_jacobian_work:.3g} "
-        f"({_setting(settings, 'max_jacobian_work')}); use a shorter sequence or fewer units"
-    )
+def jacobian_budget(settings: Settings) -> JacobianBudget:
+    """The Settings' budget on flow.jacobian, named by its environment variable."""
+    return JacobianBudget(settings.max_jacobian_work, _setting(settings, "max_jacobian_work"))
 
 
 def check_gradcheck_work(request: GradcheckRequest, settings: Settings) -> None:
@@ -230,52 +218,58 @@ def steps_to_json(
 
 
 def terms_to_json(result: BPTTResult) -> list[dict[str, Any]]:
-    """Per loss step t: ∂E_t/∂W and its kept k-terms C^Ws_{t,k}, C^Wx_{t,k}, σ_{t,k}, δ_{t,k}."""
-    assert result.sigma is not None and result.delta is not None and result.per_step is not None
-    fwd = result.fwd
-    rows, ks = np.nonzero(result.kept)  # (N,), (N,): loss-step row, k - 1; row-major so k ascends
-    delta = result.delta[rows, ks]  # (N, H) δ_{t,k}
-    with np.errstate(all="ignore"):
-        C_Ws = np.einsum("na,nb->nab", fwd.s[ks], delta)  # (N, H, H)   s_{k-1}^T δ_{t,k}
-        C_Wx = np.einsum("na,nb->nab", fwd.x[ks], delta)  # (N, n_in, H) x_k^T δ_{t,k}
+    """Per loss step t: ∂E_t/∂W and its kept k-terms C^Ws_{t,k}, C^Wx_{t,k}, σ_{t,k}, δ_{t,k}
+    (for gated cells δ^s as dE_da, the GRU's δ^x as dE_dax, the LSTM's κ as dE_dc)."""
+    terms = result.terms
+    assert terms is not None
+    cell = result.config.cell
+    columns: dict[str, Any] = {
+        "Ws": json_array(terms.Ws),
+        "Wx": json_array(terms.Wx),
+        "dE_ds": json_array(terms.sigma),
+    }
+    if cell == "rnn":
+        columns["dE_dz"] = json_array(terms.delta_s)
+    else:
+        columns["dE_da"] = json_array(terms.delta_s)
+    if cell == "gru":
+        columns["dE_dax"] = json_array(terms.delta_x)
+    if terms.kappa is not None:
+        columns["dE_dc"] = json_array(terms.kappa)
+    names = list(columns)
     k_terms = [
-        {"k": k, "Ws": Ws, "Wx": Wx, "dE_ds": sigma, "dE_dz": dlt}
-        for k, Ws, Wx, sigma, dlt in zip(
-            (ks + 1).tolist(),
-            json_array(C_Ws),
-            json_array(C_Wx),
-            json_array(result.sigma[rows, ks]),
-            json_array(delta),
-            strict=True,
-        )
+        {"k": k, **dict(zip(names, values, strict=True))}
+        for k, *values in zip(terms.k.tolist(), *columns.values(), strict=True)
     ]
-    ends = np.cumsum(result.kept.sum(axis=1)).tolist()  # (L,) end of each row's k-terms
-    per_step = {"dE_d" + name: json_array(g) for name, g in result.per_step.as_dict().items()}
+    ends = terms.ends.tolist()
+    per_step = {"dE_d" + name: json_array(g) for name, g in terms.per_step.as_dict().items()}
     Es = to_json(result.E[result.steps - 1])
-    terms = []
+    out = []
     for i, (t, end) in enumerate(zip(result.steps.tolist(), ends, strict=True)):
         start = ends[i - 1] if i else 0
         term = {"t": t, "E": Es[i], **{name: value[i] for name, value in per_step.items()}}
         term["k"] = k_terms[start:end]
-        terms.append(term)
-    return terms
+        out.append(term)
+    return out
 
 
 def diagnostics_to_json(result: BPTTResult) -> dict[str, Any]:
-    """{"finite", "ws_spectral_radius", "ws_spectral_norm", "gamma", "warnings"}."""
+    """{"finite", "ws_spectral_radius", "ws_spectral_norm", "gamma", "warnings",
+    "ws_eigenvalues"[, "ws_gate_spectral_radius"]}: the core's verdict, as JSON."""
     diag = result.diagnostics
-    fwd = result.fwd
-    finite = bool(diag.finite and np.isfinite(fwd.s).all() and np.isfinite(fwd.y).all())
-    warnings = list(diag.warnings)
-    if not finite and diag.finite:  # overflow the core did not flag
-        warnings.append(OVERFLOW_WARNING)
-    return {
-        "finite": finite,
+    out: dict[str, Any] = {
+        "finite": bool(diag.finite),
         "ws_spectral_radius": scalar_to_json(diag.ws_spectral_radius),
         "ws_spectral_norm": scalar_to_json(diag.ws_spectral_norm),
         "gamma": scalar_to_json(diag.gamma),
-        "warnings": warnings,
+        "warnings": list(diag.warnings),
+        "ws_eigenvalues": eigenvalues_to_json(diag),
     }
+    if diag.gate_spectral_radius:
+        out["ws_gate_spectral_radius"] = {
+            name: scalar_to_json(value) for name, value in diag.gate_spectral_radius.items()
+        }
+    return out
 
 
 def forward_response(
@@ -315,8 +309,9 @@ def bptt_response(params: RNNParams, result: BPTTResult) -> dict[str, Any]:
         "flow": {name: to_json(getattr(result.flow, name)) for name in FLOW_NAMES},
         "diagnostics": diagnostics_to_json(result),
     }
-    response["diagnostics"]["ws_eigenvalues"] = eigenvalues_to_json(result.diagnostics)
-    if result.per_step is not None:
+    if result.flow.cell is not None:
+        response["flow"]["cell"] = to_json(result.flow.cell)
+    if result.terms is not None:
         response["terms"] = terms_to_json(result)
     return response
 

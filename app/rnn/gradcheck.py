@@ -27,9 +27,10 @@ def total_loss(
     d: Array,
     s0: Array | None,
     mask: np.ndarray,
+    c0: Array | None = None,
 ) -> float:
     """E = Σ_{t ∈ L} E_t."""
-    fwd = forward(config, params, x, s0)
+    fwd = forward(config, params, x, s0, c0)
     return float(np.sum(step_losses(config, fwd.y, d, fwd.o)[mask]))
 
 
@@ -42,6 +43,7 @@ def numeric_grads(
     loss_steps: LossSteps = "all",
     h: float = 1e-5,
     on_step: Callable[[int], None] | None = None,
+    c0: Array | None = None,
 ) -> Grads:
     """∂E/∂W by central differences on every entry of every weight.
 
@@ -61,7 +63,9 @@ def numeric_grads(
             for sign in (+1.0, -1.0):
                 Wh = W.copy()
                 Wh[idx] += sign * h
-                shifted[sign] = total_loss(config, replace(params, **{name: Wh}), x, d, s0, mask)
+                shifted[sign] = total_loss(
+                    config, replace(params, **{name: Wh}), x, d, s0, mask, c0
+                )
             g[idx] = (shifted[1.0] - shifted[-1.0]) / (2.0 * h)
         out[name] = g
     return Grads(**out)
@@ -83,10 +87,11 @@ def gradcheck(
     loss_steps: LossSteps = "all",
     h: float = 1e-5,
     on_step: Callable[[int], None] | None = None,
+    c0: Array | None = None,
 ) -> GradCheck:
     """Full-BPTT gradients against central differences, per weight matrix."""
-    _, analytic = loss_and_grads(config, params, x, d, s0, loss_steps)
-    numeric = numeric_grads(config, params, x, d, s0, loss_steps, h, on_step)
+    _, analytic = loss_and_grads(config, params, x, d, s0, loss_steps, c0=c0)
+    numeric = numeric_grads(config, params, x, d, s0, loss_steps, h, on_step, c0)
     a, n = analytic.as_dict(), numeric.as_dict()
     errors = {name: max_relative_error(a[name], n[name]) for name in a}
     passed = all(np.isfinite(e) and e < TOLERANCE for e in errors.values())

@@ -74,8 +74,6 @@ def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Resp
     config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
     convert.check_bptt_work(body, settings)
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
-    T, H = len(x), config.n_hidden
-    with_jacobian = convert.jacobian_work(T, H) <= settings.max_jacobian_work
     with compute_timer(request), np.errstate(all="ignore"):
         result = bptt(
             config,
@@ -86,13 +84,10 @@ def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Resp
             loss_steps=convert.loss_steps_arg(body.loss_steps),
             truncate=body.truncate,
             detail=body.detail,
-            jacobian=with_jacobian,
+            jacobian=convert.jacobian_budget(settings),
             on_step=yield_gil,  # long Jacobian sweeps let health through
         )
-    response = convert.bptt_response(params, result)
-    if not with_jacobian:
-        response["diagnostics"]["warnings"].append(convert.jacobian_skipped_warning(T, H, settings))
-    return json_response(response)
+    return json_response(convert.bptt_response(params, result))
 
 
 @router.post("/gradcheck", response_model=GradcheckResponse, responses=ERROR_RESPONSES)
