@@ -54,14 +54,30 @@ class Settings(BaseSettings):
 
     # transport
     max_body_bytes: int = Field(default=4_000_000, ge=1, description="largest request body")
+    body_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="a request body must arrive whole within this time (408 otherwise)",
+    )
     max_concurrent_compute: int = Field(
         default=1,
         ge=1,
         description="CPU-heavy requests (forward, bptt, gradcheck, train) computing at once per "
         "worker process; the others queue, so health, page and static files stay prompt",
     )
+    max_waiting_compute: int = Field(
+        default=32,
+        ge=0,
+        description="valid CPU-heavy requests waiting for a compute slot per process; "
+        "the next one gets 429 with Retry-After",
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="origins allowed to call the API from a browser"
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description='Host headers the app answers (e.g. ["bptt.example.org"]); '
+        "others get 400. Empty: every host (the app never writes the Host into a page)",
     )
     log_level: LogLevel = "info"
 

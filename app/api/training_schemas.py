@@ -154,13 +154,16 @@ class OptimizerSpec(BaseModel):
     eps: FiniteFloat = Field(default=1e-8, gt=0, le=1, description="Adam's ε")
 
 
+MAX_STEP_COUNT = 2**53  # step counts stay exact as floats (Adam's β^t); no run gets near it
+
+
 class OptimizerStateSpec(BaseModel):
     """What a previous chunk returned: the step count and the buffers, weight by weight."""
 
     model_config = STRICT_INPUT
 
     name: OptimizerName
-    step: int = Field(ge=0, description="updates taken so far (Adam's t)")
+    step: int = Field(ge=0, le=MAX_STEP_COUNT, description="updates taken so far (Adam's t)")
     velocity: dict[str, Array] | None = Field(default=None, description="momentum's v")
     m: dict[str, Array] | None = Field(default=None, description="Adam's first moment")
     v: dict[str, Array] | None = Field(default=None, description="Adam's second moment (≥ 0)")
@@ -207,7 +210,10 @@ class TrainRequest(BaseModel):
         default=None, description="the previous chunk's optimizer_state; null: a fresh start"
     )
     start_step: int = Field(
-        default=0, ge=0, description="steps already taken (the previous chunk's `step`)"
+        default=0,
+        ge=0,
+        le=MAX_STEP_COUNT,
+        description="steps already taken (the previous chunk's `step`)",
     )
 
     @model_validator(mode="after")

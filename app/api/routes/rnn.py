@@ -1,7 +1,8 @@
 """POST /api/forward, /api/bptt, /api/gradcheck: the lecture's RNN and BPTT over REST (api.md).
 
 Handlers are plain `def` (FastAPI runs them in the thread pool, off the event loop). Each one
-checks the Settings' limits, converts the request to arrays, runs the NumPy core inside
+checks the Settings' limits, converts the request to arrays, then takes a compute slot (so a
+request that fails validation never queues), runs the NumPy core inside
 `compute_timer` (the Server-Timing header; list building and JSON encoding are not counted),
 and answers with the dict of `app.api.convert` encoded by orjson. The response models
 document the answer in OpenAPI; re-validating megabytes of floats against them on every
@@ -18,8 +19,8 @@ import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.api import convert
+from app.api.compute import compute_slot
 from app.api.deps import get_app_settings
-from app.api.fairness import yield_gil
 from app.api.schemas import (
     BPTTRequest,
     BPTTResponse,
@@ -57,15 +58,16 @@ def json_response(content: dict[str, Any]) -> Response:
 def run_forward(body: ForwardRequest, request: Request, settings: AppSettings) -> Response:
     """Run the forward pass z_t, s_t, y_t (and E_t, E when targets are given)."""
     config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
-    with compute_timer(request), np.errstate(all="ignore"):
-        fwd = forward(config, params, x, s0)
-    if body.targets is None:
-        return json_response(convert.forward_response(params, fwd))
-    d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
-    with compute_timer(request), np.errstate(all="ignore"):
-        E = step_losses(config, fwd.y, d, fwd.o)  # (T,)
-        mask = loss_step_mask(fwd.T, convert.loss_steps_arg(body.loss_steps))  # (T,)
-    return json_response(convert.forward_response(params, fwd, d, E, mask))
+    with compute_slot(request):
+        with compute_timer(request), np.errstate(all="ignore"):
+            fwd = forward(config, params, x, s0)
+        if body.targets is None:
+            return json_response(convert.forward_response(params, fwd))
+        d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
+        with compute_timer(request), np.errstate(all="ignore"):
+            E = step_losses(config, fwd.y, d, fwd.o)  # (T,)
+            mask = loss_step_mask(fwd.T, convert.loss_steps_arg(body.loss_steps))  # (T,)
+        return json_response(convert.forward_response(params, fwd, d, E, mask))
 
 
 @router.post("/bptt", response_model=BPTTResponse, responses=ERROR_RESPONSES)
@@ -74,20 +76,21 @@ def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Resp
     config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
     convert.check_bptt_work(body, settings)
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
-    with compute_timer(request), np.errstate(all="ignore"):
-        result = bptt(
-            config,
-            params,
-            x,
-            d,
-            s0,
-            loss_steps=convert.loss_steps_arg(body.loss_steps),
-            truncate=body.truncate,
-            detail=body.detail,
-            jacobian=convert.jacobian_budget(settings),
-            on_step=yield_gil,  # long Jacobian sweeps let health through
-        )
-    return json_response(convert.bptt_response(params, result))
+    with compute_slot(request) as on_step:
+        with compute_timer(request), np.errstate(all="ignore"):
+            result = bptt(
+                config,
+                params,
+                x,
+                d,
+                s0,
+                loss_steps=convert.loss_steps_arg(body.loss_steps),
+                truncate=body.truncate,
+                detail=body.detail,
+                jacobian=convert.jacobian_budget(settings),
+                on_step=on_step,  # long Jacobian sweeps let health through, and stop if unheard
+            )
+        return json_response(convert.bptt_response(params, result))
 
 
 @router.post("/gradcheck", response_model=GradcheckResponse, responses=ERROR_RESPONSES)
@@ -96,8 +99,8 @@ def run_gradcheck(body: GradcheckRequest, request: Request, settings: AppSetting
     config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
     convert.check_gradcheck_work(body, settings)
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
-    with compute_timer(request), np.errstate(all="ignore"):
-        check = gradcheck(
-            config, params, x, d, s0, convert.loss_steps_arg(body.loss_steps), on_step=yield_gil
-        )
-    return json_response(convert.gradcheck_response(check))
+    loss_steps = convert.loss_steps_arg(body.loss_steps)
+    with compute_slot(request) as on_step:
+        with compute_timer(request), np.errstate(all="ignore"):
+            check = gradcheck(config, params, x, d, s0, loss_steps, on_step=on_step)
+        return json_response(convert.gradcheck_response(check))

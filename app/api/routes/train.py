@@ -15,9 +15,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 
 from app.api import convert
+from app.api.compute import compute_slot
 from app.api.deps import get_app_settings
-from app.api.errors import FieldError
-from app.api.fairness import yield_gil
+from app.api.errors import FieldError, shown_int
 from app.api.timing import compute_timer
 from app.api.training_schemas import OptimizerStateSpec, TrainRequest, TrainResponse
 from app.config import Settings
@@ -63,7 +63,10 @@ def task_data(body: TrainRequest, config: RNNConfig, settings: Settings) -> Task
     task = get_task(spec.name)  # known: the schema checked it
     T = task.default_T if spec.T is None else spec.T
     if T > settings.max_T:
-        msg = f"T = {T} exceeds the limit of {settings.max_T} steps ({_setting(settings, 'max_T')})"
+        msg = (
+            f"T = {shown_int(T)} exceeds the limit of {settings.max_T} steps "
+            f"({_setting(settings, 'max_T')})"
+        )
         raise FieldError(("data", "task", "T"), msg)
     data = TaskData(spec.name, T, spec.seed, spec.params)
     try:
@@ -86,7 +89,10 @@ def fixed_data(body: TrainRequest, settings: Settings) -> FixedData:
     data = body.data
     assert data.inputs is not None and data.targets is not None
     if (T := len(data.inputs)) > settings.max_T:
-        msg = f"T = {T} exceeds the limit of {settings.max_T} steps ({_setting(settings, 'max_T')})"
+        msg = (
+            f"T = {shown_int(T)} exceeds the limit of {settings.max_T} steps "
+            f"({_setting(settings, 'max_T')})"
+        )
         raise FieldError(("data", "inputs"), msg)
     x, s0 = convert.sequence_arrays(data.inputs, data.s0, body.model.n_hidden)
     d = np.array(data.targets, dtype=np.float64)  # (T, n_out)
@@ -175,18 +181,19 @@ def run_train(body: TrainRequest, request: Request, settings: AppSettings) -> An
         if body.optimizer_state is None
         else optimizer_state(body.optimizer_state, config.shapes())
     )
-    with compute_timer(request), np.errstate(all="ignore"):
-        result = train(
-            config,
-            params,
-            data,
-            optimizer,
-            body.steps,
-            clip=body.clip,
-            truncate=body.truncate,
-            log_every=body.log_every,
-            state=state,
-            start_step=body.start_step,
-            on_step=yield_gil,  # health stays prompt during long runs
-        )
-    return train_response(result)
+    with compute_slot(request) as on_step:
+        with compute_timer(request), np.errstate(all="ignore"):
+            result = train(
+                config,
+                params,
+                data,
+                optimizer,
+                body.steps,
+                clip=body.clip,
+                truncate=body.truncate,
+                log_every=body.log_every,
+                state=state,
+                start_step=body.start_step,
+                on_step=on_step,  # health stays prompt; a client that left stops the run
+            )
+        return train_response(result)
