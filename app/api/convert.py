@@ -32,6 +32,7 @@ from app.rnn import (
     JacobianBudget,
     RNNConfig,
     RNNParams,
+    forward_is_finite,
     init_params,
 )
 from app.rnn.model import Array
@@ -86,7 +87,15 @@ def model_from_spec(
     """The config and weights a request asks for: its weights, or init_params(seed, ρ)."""
     if settings is not None:
         check_model_limits(spec, settings)
-    config = RNNConfig(
+    config = config_from_spec(spec)
+    if spec.weights is None:
+        return config, init_params(config, spec.seed, spec.ws_spectral_radius)
+    return config, params_from_weights(config, spec.weights)
+
+
+def config_from_spec(spec: ModelSpec) -> RNNConfig:
+    """The core's config of a (validated) model spec."""
+    return RNNConfig(
         n_in=spec.n_in,
         n_hidden=spec.n_hidden,
         n_out=spec.n_out,
@@ -94,20 +103,20 @@ def model_from_spec(
         output=spec.output,
         loss=spec.loss,
         bias=spec.bias,
+        cell=spec.cell,
     )
-    if spec.weights is None:
-        return config, init_params(config, spec.seed, spec.ws_spectral_radius)
-    return config, params_from_weights(config, spec.weights)
 
 
 def params_from_weights(config: RNNConfig, weights: WeightsSpec) -> RNNParams:
     """Arrays of the (already shape-checked) weights."""
+    gated = config.cell != "rnn"
     return RNNParams(
-        Wx=np.array(weights.Wx, dtype=np.float64),  # (n_in, H)
-        Ws=np.array(weights.Ws, dtype=np.float64),  # (H, H)
+        Wx=np.array(weights.Wx, dtype=np.float64),  # (n_in, G·H)
+        Ws=np.array(weights.Ws, dtype=np.float64),  # (H, G·H)
         Wy=np.array(weights.Wy, dtype=np.float64),  # (H, n_out)
-        bs=np.array(weights.bs, dtype=np.float64) if config.bias else None,  # (H,)
+        bs=np.array(weights.bs, dtype=np.float64) if config.bias else None,  # (G·H,)
         by=np.array(weights.by, dtype=np.float64) if config.bias else None,  # (n_out,)
+        bx=np.array(weights.bx, dtype=np.float64) if config.bias and gated else None,  # (G·H,)
     )
 
 
@@ -128,6 +137,11 @@ def sequence_request(
     check_T(len(body.inputs), settings)
     x, s0 = sequence_arrays(body.inputs, body.s0, config.n_hidden)
     return config, params, x, s0
+
+
+def c0_array(c0: list[float] | None) -> Array | None:
+    """c_0 (H,) of an LSTM request, or None (zeros)."""
+    return None if c0 is None else np.array(c0, dtype=np.float64)  # (H,)
 
 
 def loss_steps_arg(loss_steps: str | list[int]) -> str | list[int]:
@@ -162,15 +176,19 @@ def check_T(T: int, settings: Settings) -> None:
 
 
 def check_bptt_work(request: BPTTRequest, settings: Settings) -> None:
-    """detail "full": T²·H·(H+n_in) numbers ≤ max_full_numbers ("norms" works at every size)."""
+    """detail "full": T²·G·H·(H+n_in) numbers ≤ max_full_numbers ("norms" works at any size)."""
     T, H, n_in = len(request.inputs), request.model.n_hidden, request.model.n_in
     if request.detail != "full":
         return
-    numbers = T * T * H * (H + n_in)
+    G = request.model.width // H
+    numbers = T * T * G * H * (H + n_in)
     if numbers > settings.max_full_numbers:
+        size = f"T²·n_hidden·(n_hidden+n_in) = {numbers:,}"
+        if G > 1:
+            size = f"T²·{G}·n_hidden·(n_hidden+n_in) = {numbers:,} ({G} gate blocks)"
         msg = (
             f'detail "full" at T = {T}, n_hidden = {H}, n_in = {n_in} needs '
-            f"T²·n_hidden·(n_hidden+n_in) = {numbers:,} numbers, over the limit of "
+            f"{size} numbers, over the limit of "
             f"{settings.max_full_numbers:,} ({_setting(settings, 'max_full_numbers')}); "
             'ask for detail "norms" or a shorter sequence'
         )
@@ -184,10 +202,7 @@ def jacobian_budget(settings: Settings) -> JacobianBudget:
 
 def check_gradcheck_work(request: GradcheckRequest, settings: Settings) -> None:
     """Central differences run 2·P·T forward steps (P weights): at most max_gradcheck_evals."""
-    m = request.model
-    P = m.n_in * m.n_hidden + m.n_hidden**2 + m.n_hidden * m.n_out
-    if m.bias:
-        P += m.n_hidden + m.n_out
+    P = sum(int(np.prod(shape)) for shape in config_from_spec(request.model).shapes().values())
     T = len(request.inputs)
     evals = 2 * P * T
     limit = settings.max_gradcheck_evals
@@ -206,10 +221,35 @@ def check_gradcheck_work(request: GradcheckRequest, settings: Settings) -> None:
 def steps_to_json(
     fwd: Forward, d: Array | None = None, E: Array | None = None, mask: Mask | None = None
 ) -> list[dict[str, Any]]:
-    """[{"t", "x", "z", "s", "y"[, "d", "E"]}]: E is None where t is not a loss step."""
+    """[{"t", "x", "z", "s"[, "c", "gates"], "y"[, "d", "E"]}]: E is None off the loss steps;
+    z (the plain RNN's pre-activation) is None for gated cells, which send c and gates."""
+    if fwd.cell != "rnn":
+        return _gated_steps_to_json(fwd, d, E, mask)
     xs, zs = fwd.x.tolist(), to_json(fwd.z)
     ss, ys = to_json(fwd.s[1:]), to_json(fwd.y)
     steps = [{"t": t + 1, "x": xs[t], "z": zs[t], "s": ss[t], "y": ys[t]} for t in range(fwd.T)]
+    if d is not None and E is not None and mask is not None:
+        Es = to_json(np.where(mask, E, np.nan))  # (T,) None off the loss steps
+        for step, d_t, E_t in zip(steps, d.tolist(), Es, strict=True):
+            step["d"], step["E"] = d_t, E_t
+    return steps
+
+
+def _gated_steps_to_json(
+    fwd: Forward, d: Array | None, E: Array | None, mask: Mask | None
+) -> list[dict[str, Any]]:
+    """The steps of a gated cell: z null, c (LSTM) and the gates beside s."""
+    xs, ss, ys = fwd.x.tolist(), to_json(fwd.s[1:]), to_json(fwd.y)
+    cs = to_json(fwd.c[1:]) if fwd.c is not None else None
+    gates = {name: to_json(value) for name, value in fwd.gates.items()}
+    steps = []
+    for t in range(fwd.T):
+        step: dict[str, Any] = {"t": t + 1, "x": xs[t], "z": None, "s": ss[t]}
+        if cs is not None:
+            step["c"] = cs[t]
+        step["gates"] = {name: value[t] for name, value in gates.items()}
+        step["y"] = ys[t]
+        steps.append(step)
     if d is not None and E is not None and mask is not None:
         Es = to_json(np.where(mask, E, np.nan))  # (T,) None off the loss steps
         for step, d_t, E_t in zip(steps, d.tolist(), Es, strict=True):
@@ -284,14 +324,14 @@ def forward_response(
         "weights": weights_to_json(params),
         "T": fwd.T,
         "s0": fwd.s[0].tolist(),
+        **({"c0": fwd.c[0].tolist()} if fwd.c is not None else {}),
         "steps": steps_to_json(fwd, d, E, mask),
     }
-    finite = bool(np.isfinite(fwd.z).all() and np.isfinite(fwd.y).all())
+    loss = None
     if E is not None and mask is not None:
         loss = float(np.sum(E[mask]))
         response["loss"] = scalar_to_json(loss)
-        finite = finite and bool(np.isfinite(loss))
-    response["finite"] = finite
+    response["finite"] = forward_is_finite(fwd, loss)
     return response
 
 
@@ -302,6 +342,7 @@ def bptt_response(params: RNNParams, result: BPTTResult) -> dict[str, Any]:
         "weights": weights_to_json(params),
         "T": fwd.T,
         "s0": fwd.s[0].tolist(),
+        **({"c0": fwd.c[0].tolist()} if fwd.c is not None else {}),
         "loss_steps": result.steps.tolist(),
         "steps": steps_to_json(fwd, result.d, result.E, result.mask),
         "loss": scalar_to_json(result.loss),

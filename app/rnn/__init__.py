@@ -22,7 +22,7 @@ from .bptt import (
     total_deltas,
 )
 from .cells import Cell, get_cell
-from .diagnostics import Diagnostics, JacobianBudget, jacobian_work
+from .diagnostics import Diagnostics, JacobianBudget, forward_is_finite, jacobian_work
 from .gradcheck import GradCheck, gradcheck, numeric_grads
 from .jacobian import jacobian_norms, spectral_norms, step_jacobian_norms
 from .losses import LOSSES, OUTPUTS
@@ -44,6 +44,7 @@ from .weights import Weights
 
 __all__ = [
     "CELL_GATES",
+    "forward_is_finite",
     "Cell",
     "JacobianBudget",
     "Problem",

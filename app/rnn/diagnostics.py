@@ -192,3 +192,14 @@ def _jacobian_skipped(config: RNNConfig, T: int, budget: JacobianBudget) -> str:
         f"{jacobian_work(T, S):.3g} is over the budget of {budget.limit:.3g} "
         f"({budget.name}); use a shorter sequence or fewer units"
     )
+
+
+def forward_is_finite(fwd: Forward, loss: float | None = None) -> bool:
+    """True when every value of the forward pass that is sent (and the loss) is finite."""
+    arrays = [fwd.s[1:], fwd.y, *fwd.gates.values()]
+    if fwd.cell == "rnn":
+        arrays.append(fwd.z)
+    if fwd.c is not None:
+        arrays.append(fwd.c[1:])
+    finite = all(bool(np.isfinite(a).all()) for a in arrays)
+    return finite and (loss is None or bool(np.isfinite(loss)))

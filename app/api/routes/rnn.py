@@ -60,7 +60,7 @@ def run_forward(body: ForwardRequest, request: Request, settings: AppSettings) -
     config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
     with compute_slot(request):
         with compute_timer(request), np.errstate(all="ignore"):
-            fwd = forward(config, params, x, s0)
+            fwd = forward(config, params, x, s0, convert.c0_array(body.c0))
         if body.targets is None:
             return json_response(convert.forward_response(params, fwd))
         d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
@@ -85,6 +85,7 @@ def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Resp
                 d,
                 s0,
                 loss_steps=convert.loss_steps_arg(body.loss_steps),
+                c0=convert.c0_array(body.c0),
                 truncate=body.truncate,
                 detail=body.detail,
                 jacobian=convert.jacobian_budget(settings),
@@ -102,5 +103,7 @@ def run_gradcheck(body: GradcheckRequest, request: Request, settings: AppSetting
     loss_steps = convert.loss_steps_arg(body.loss_steps)
     with compute_slot(request) as on_step:
         with compute_timer(request), np.errstate(all="ignore"):
-            check = gradcheck(config, params, x, d, s0, loss_steps, on_step=on_step)
+            check = gradcheck(
+                config, params, x, d, s0, loss_steps, on_step=on_step, c0=convert.c0_array(body.c0)
+            )
         return json_response(convert.gradcheck_response(check))
