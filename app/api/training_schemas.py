@@ -122,6 +122,7 @@ class DataSpec(BaseModel):
     targets: Matrix | None = Field(default=None, description="T×n_out")
     loss_steps: LossSteps = Field(default="all", description="with inputs and targets")
     s0: Vector | None = Field(default=None, description="initial state (zeros if omitted)")
+    c0: Vector | None = Field(default=None, description="LSTM only: initial cell state")
     task: TaskSpec | None = Field(default=None, description="{name, T, seed, params...}")
 
     @model_validator(mode="after")
@@ -223,7 +224,7 @@ class TrainRequest(BaseModel):
         data = self.data
         if data.inputs is not None:
             found = _sequence_errors(
-                self.model, data.inputs, data.targets, data.s0, data.loss_steps
+                self.model, data.inputs, data.targets, data.s0, data.loss_steps, data.c0
             )
             errors += [{**e, "loc": ("data", *e["loc"])} for e in found]
         state = self.optimizer_state
@@ -243,6 +244,7 @@ class GradNormOut(BaseModel):
     Wx: OutFloat
     Ws: OutFloat
     Wy: OutFloat
+    bx: OutFloat = Field(default=None, exclude_if=lambda v: v is None)
     bs: OutFloat = Field(default=None, exclude_if=lambda v: v is None)
     by: OutFloat = Field(default=None, exclude_if=lambda v: v is None)
 

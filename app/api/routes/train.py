@@ -37,7 +37,7 @@ def _setting(settings: Settings, name: str) -> str:
 
 
 def check_steps(body: TrainRequest, T: int, settings: Settings) -> None:
-    """steps ≤ max_train_steps and steps·T·n_hidden² ≤ max_train_work."""
+    """steps ≤ max_train_steps and steps·T·G·n_hidden² ≤ max_train_work (G gate blocks)."""
     if body.steps > settings.max_train_steps:
         msg = (
             f"steps = {body.steps} exceeds the limit of {settings.max_train_steps} per call "
@@ -45,10 +45,14 @@ def check_steps(body: TrainRequest, T: int, settings: Settings) -> None:
         )
         raise FieldError(("steps",), msg)
     H = body.model.n_hidden
-    work = float(body.steps) * T * H * H
+    G = body.model.width // H  # a gated cell does G blocks of the plain RNN's work per step
+    work = float(body.steps) * T * G * H * H
     if work > settings.max_train_work:
+        formula = f"steps·T·n_hidden² = {body.steps}·{T}·{H}²"
+        if G > 1:
+            formula = f"steps·T·{G}·n_hidden² = {body.steps}·{T}·{G}·{H}²"
         msg = (
-            f"steps·T·n_hidden² = {body.steps}·{T}·{H}² = {work:.3g} exceeds the limit of "
+            f"{formula} = {work:.3g} exceeds the limit of "
             f"{settings.max_train_work:.3g} "
             f"(max_train_work, {_setting(settings, 'max_train_work')}); "
             "use fewer steps per call, a shorter T or a smaller n_hidden"
@@ -96,7 +100,8 @@ def fixed_data(body: TrainRequest, settings: Settings) -> FixedData:
         raise FieldError(("data", "inputs"), msg)
     x, s0 = convert.sequence_arrays(data.inputs, data.s0, body.model.n_hidden)
     d = np.array(data.targets, dtype=np.float64)  # (T, n_out)
-    return FixedData(x, d, convert.loss_steps_arg(data.loss_steps), s0)
+    c0 = convert.c0_array(data.c0)
+    return FixedData(x, d, convert.loss_steps_arg(data.loss_steps), s0, c0)
 
 
 def _array(nested: list[Any]) -> np.ndarray | None:

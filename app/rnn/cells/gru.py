@@ -48,10 +48,10 @@ class GRUCell:
             s[0] = s0
         a_s = np.empty((T, 3 * H))  # (T, 3H) s_{t-1} Ws + bs
         act = np.empty((T, 3 * H))  # (T, 3H) r, z, n
-        ax = x @ w.Wx  # (T, 3H): the input part needs no loop
-        if w.bx is not None:
-            ax = ax + w.bx
         with np.errstate(all="ignore"):  # an exploding run overflows; callers report it
+            ax = x @ w.Wx  # (T, 3H): the input part needs no loop
+            if w.bx is not None:
+                ax = ax + w.bx
             for t in range(T):
                 a_s[t] = s[t] @ w.Ws if w.bs is None else s[t] @ w.Ws + w.bs
                 act[t, : 2 * H] = phi("sigmoid", ax[t, : 2 * H] + a_s[t, : 2 * H])

@@ -52,10 +52,10 @@ class LSTMCell:
             c[0] = c0
         a = np.empty((T, 4 * H))  # (T, 4H) pre-activations a_t
         act = np.empty((T, 4 * H))  # (T, 4H) i, f, g, o after their nonlinearities
-        xa = x @ w.Wx  # (T, 4H): the input part needs no loop
-        if w.bx is not None and w.bs is not None:
-            xa = xa + w.bx + w.bs
         with np.errstate(all="ignore"):  # an exploding run overflows; callers report it
+            xa = x @ w.Wx  # (T, 4H): the input part needs no loop
+            if w.bx is not None and w.bs is not None:
+                xa = xa + w.bx + w.bs
             for t in range(T):
                 a[t] = xa[t] + s[t] @ w.Ws
                 act[t] = phi("sigmoid", a[t])
