@@ -45,8 +45,12 @@ class Cell(Protocol):
         """The per-step partial derivatives of the forward pass, all steps at once."""
         ...
 
-    def back(self, w: Weights, local: object, k: int, carry: Array) -> Back:
-        """Step k (1-based) of BPTT: from λ_{t,k} (m, S) to the terms and λ_{t,k-1}."""
+    def back(
+        self, w: Weights, local: object, k: int, carry: Array, out: Array | None = None
+    ) -> Back:
+        """Step k (1-based) of BPTT: from λ_{t,k} (m, S) to the terms and λ_{t,k-1}.
+
+        out, when given, receives δ^s (the efficient recursion writes its rows in place)."""
         ...
 
     def jacobian(self, w: Weights, local: object) -> Array:

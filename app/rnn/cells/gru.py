@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..activations import phi
 from ..model import Forward, RNNConfig, output_of
 from ..weights import Array, Weights
 from . import Back
@@ -29,8 +28,9 @@ class Local:
     """Per-step factors of the backward rules, (T, H) each (coef_s (T, 3H))."""
 
     z: Array  # z_k: ∂s_k/∂s_{k-1} along the carried path
-    coef_x: Array  # (T, 3H) δ^x = σ ⊙ coef_x per unit: [c_n a^s_n σ'(r), (s−n) σ'(z), c_n]
-    coef_s: Array  # (T, 3H) δ^s = σ ⊙ coef_s per unit: [c_n a^s_n σ'(r), (s−n) σ'(z), c_n r]
+    coef_x: Array  # (T, 3, H) δ^x = σ ⊙ coef_x per block: [c_n a^s_n σ'(r), (s−n) σ'(z), c_n]
+    coef_s: Array  # (T, 3, H) δ^s = σ ⊙ coef_s per block: [c_n a^s_n σ'(r), (s−n) σ'(z), c_n r]
+    WsT: Array  # (3H, H) Wsᵀ
 
 
 class GRUCell:
@@ -46,18 +46,37 @@ class GRUCell:
         s = np.zeros((T + 1, H))  # (T+1, H), s[0] is s_0
         if s0 is not None:
             s[0] = s0
-        a_s = np.empty((T, 3 * H))  # (T, 3H) s_{t-1} Ws + bs
-        act = np.empty((T, 3 * H))  # (T, 3H) r, z, n
+        half = np.full(3 * H, 0.5)  # (3H,) ½ on r, z: σ(a) = ½ + ½ tanh(a/2), exact scaling
+        half[2 * H :] = 1.0
+        a_s = np.empty((T, 3 * H))  # (T, 3H) (s_{t-1} Ws + bs) ⊙ half
+        th = np.empty((T, 2 * H))  # (T, 2H) tanh of the halved r, z pre-activations
+        n = np.empty((T, H))  # (T, H)
+        rz = np.empty(2 * H)  # (2H,) this step's r, z
+        r, z = rz[:H], rz[H:]
         with np.errstate(all="ignore"):  # an exploding run overflows; callers report it
             ax = x @ w.Wx  # (T, 3H): the input part needs no loop
             if w.bx is not None:
                 ax = ax + w.bx
+            ax_half = ax * half  # (T, 3H)
+            Ws_half = w.Ws * half  # (H, 3H)
+            bs_half = None if w.bs is None else w.bs * half  # (3H,)
             for t in range(T):
-                a_s[t] = s[t] @ w.Ws if w.bs is None else s[t] @ w.Ws + w.bs
-                act[t, : 2 * H] = phi("sigmoid", ax[t, : 2 * H] + a_s[t, : 2 * H])
-                act[t, 2 * H :] = np.tanh(ax[t, 2 * H :] + act[t, :H] * a_s[t, 2 * H :])
-                z = act[t, H : 2 * H]
-                s[t + 1] = (1 - z) * act[t, 2 * H :] + z * s[t]
+                row = a_s[t]
+                np.matmul(s[t], Ws_half, out=row)
+                if bs_half is not None:
+                    row += bs_half
+                np.add(ax_half[t, : 2 * H], row[: 2 * H], out=th[t])
+                np.tanh(th[t], out=th[t])
+                np.multiply(th[t], 0.5, out=rz)
+                rz += 0.5  # r, z = σ(·) = ½ + ½ tanh(·/2)
+                np.multiply(r, row[2 * H :], out=n[t])
+                n[t] += ax[t, 2 * H :]
+                np.tanh(n[t], out=n[t])  # n = tanh(a^x_n + r ⊙ a^s_n)
+                np.subtract(s[t], n[t], out=s[t + 1])
+                s[t + 1] *= z
+                s[t + 1] += n[t]  # s_t = n + z ⊙ (s_{t-1} − n) = (1 − z) ⊙ n + z ⊙ s_{t-1}
+            a_s /= half  # back to s_{t-1} Ws + bs (exact)
+            act = np.concatenate([0.5 * th + 0.5, n], axis=1)  # (T, 3H) r, z, n
             o, y = output_of(config, w, s[1:])  # (T, n_out) each
             a = ax + np.concatenate([a_s[:, : 2 * H], np.zeros((T, H))], axis=1)  # (T, 3H)
         gates = {name: act[:, j * H : (j + 1) * H] for j, name in enumerate("rzn")}
@@ -72,17 +91,22 @@ class GRUCell:
             c_n = (1 - z) * (1 - n * n)  # ∂s/∂(n's pre-activation)
             c_r = c_n * fwd.a_s[:, 2 * H :] * r * (1 - r)
             c_z = (fwd.s[:-1] - n) * z * (1 - z)
-            coef_x = np.concatenate([c_r, c_z, c_n], axis=1)  # (T, 3H)
-            coef_s = np.concatenate([c_r, c_z, c_n * r], axis=1)  # (T, 3H)
-        return Local(z=z, coef_x=coef_x, coef_s=coef_s)
+            coef_x = np.stack([c_r, c_z, c_n], axis=1)  # (T, 3, H)
+            coef_s = np.stack([c_r, c_z, c_n * r], axis=1)  # (T, 3, H)
+        return Local(z=z, coef_x=coef_x, coef_s=coef_s, WsT=w.Ws.T)
 
-    def back(self, w: Weights, local: object, k: int, carry: Array) -> Back:
+    def back(
+        self, w: Weights, local: object, k: int, carry: Array, out: Array | None = None
+    ) -> Back:
         """σ_k → δ^x_k, δ^s_k and σ_{k-1} = σ_k ⊙ z_k + δ^s_k Wsᵀ."""
         assert isinstance(local, Local)
-        sigma3 = np.tile(carry, 3)  # (m, 3H) σ_k under each gate block
-        delta_x = sigma3 * local.coef_x[k - 1]  # back through r, z, n (input side)
-        delta_s = sigma3 * local.coef_s[k - 1]  # the same, n's state part gated by r
-        carry_prev = carry * local.z[k - 1] + delta_s @ w.Ws.T  # back through z ⊙ s, Ws
+        lead, H = carry.shape[:-1], carry.shape[-1]
+        sigma3 = carry[..., None, :]  # (m, 1, H) σ_k under each gate block
+        delta_x = np.multiply(sigma3, local.coef_x[k - 1]).reshape((*lead, 3 * H))  # r, z, n
+        delta_s = np.empty((*lead, 3 * H)) if out is None else out  # (m, 3H)
+        np.multiply(sigma3, local.coef_s[k - 1], out=delta_s.reshape((*lead, 3, H)))  # n: ⊙ r
+        carry_prev = delta_s @ local.WsT  # back through Ws
+        carry_prev += carry * local.z[k - 1]  # back through z ⊙ s_{k-1}
         return Back(delta_s, delta_x, carry, None, carry_prev)
 
     def jacobian(self, w: Weights, local: object) -> Array:
@@ -90,7 +114,7 @@ class GRUCell:
         assert isinstance(local, Local)
         T, H = local.z.shape
         Wb = w.Ws.reshape(H, 3, H)  # (H, 3, H): Ws's gate blocks
-        J: Array = np.sum(Wb[None] * local.coef_s.reshape(T, 1, 3, H), axis=2)  # (T, H, H)
+        J: Array = np.sum(Wb[None] * local.coef_s[:, None], axis=2)  # (T, H, H)
         diag = np.arange(H)
         J[:, diag, diag] += local.z
         return J

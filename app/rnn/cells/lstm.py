@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..activations import phi
 from ..model import Forward, RNNConfig, output_of
 from ..weights import Array, Weights
 from . import Back
@@ -26,12 +25,21 @@ from . import Back
 
 @dataclass(frozen=True)
 class Local:
-    """Per-step factors of the backward rules, (T, H) each; coef_* are (T, 4H)."""
+    """Per-step factors of the backward rules, (T, H) each unless noted."""
 
     f: Array  # f_k: ∂c_k/∂c_{k-1}
     o_dtanh: Array  # o_k ⊙ tanh'(c_k): ∂s_k/∂c_k
-    coef_c: Array  # [g σ'(a^i), c_{k-1} σ'(a^f), i tanh'(a^g), 0]: ∂c_k/∂a_k per unit
-    coef_s: Array  # [0, 0, 0, tanh(c_k) σ'(a^o)]: ∂s_k/∂a_k through o_k
+    coef_c: Array  # (T, 3, H) [g σ'(a^i), c_{k-1} σ'(a^f), i tanh'(a^g)]: ∂c_k/∂a^{i,f,g}_k
+    coef_o: Array  # tanh(c_k) σ'(a^o): ∂s_k/∂a^o_k
+    WsT: Array  # (4H, H) Wsᵀ
+
+
+def _half(H: int) -> Array:
+    """(4H,) ½ on the σ blocks i, f, o and 1 on g: σ(a) = ½ + ½ tanh(a/2), so one tanh of
+    a ⊙ half gives all four gates (a power-of-two scale, exact in binary)."""
+    half = np.full(4 * H, 0.5)  # (4H,)
+    half[2 * H : 3 * H] = 1.0
+    return half
 
 
 class LSTMCell:
@@ -50,19 +58,32 @@ class LSTMCell:
             s[0] = s0
         if c0 is not None:
             c[0] = c0
-        a = np.empty((T, 4 * H))  # (T, 4H) pre-activations a_t
-        act = np.empty((T, 4 * H))  # (T, 4H) i, f, g, o after their nonlinearities
+        half = _half(H)
+        th = np.empty((T, 4 * H))  # (T, 4H) tanh(a_t ⊙ half): the gates before ½ + ½·
+        sig = np.empty(4 * H)  # (4H,) this step's σ gates (its g block unused)
+        tanh_c = np.empty(H)  # (H,)
+        sig_i, sig_f, sig_o = sig[:H], sig[H : 2 * H], sig[3 * H :]
+        th_g = th[:, 2 * H : 3 * H]  # (T, H) g_t = tanh(a^g_t)
         with np.errstate(all="ignore"):  # an exploding run overflows; callers report it
             xa = x @ w.Wx  # (T, 4H): the input part needs no loop
             if w.bx is not None and w.bs is not None:
                 xa = xa + w.bx + w.bs
+            xa_half = xa * half  # (T, 4H)
+            Ws_half = w.Ws * half  # (H, 4H)
             for t in range(T):
-                a[t] = xa[t] + s[t] @ w.Ws
-                act[t] = phi("sigmoid", a[t])
-                act[t, 2 * H : 3 * H] = np.tanh(a[t, 2 * H : 3 * H])
-                i, f, g, o = act[t, :H], act[t, H : 2 * H], act[t, 2 * H : 3 * H], act[t, 3 * H :]
-                c[t + 1] = f * c[t] + i * g
-                s[t + 1] = o * np.tanh(c[t + 1])
+                row = th[t]
+                np.matmul(s[t], Ws_half, out=row)
+                row += xa_half[t]  # a_t ⊙ half
+                np.tanh(row, out=row)
+                np.multiply(row, 0.5, out=sig)
+                sig += 0.5  # σ(a) = ½ + ½ tanh(a/2)
+                np.multiply(sig_f, c[t], out=c[t + 1])
+                c[t + 1] += sig_i * th_g[t]  # c_t = f ⊙ c_{t-1} + i ⊙ g
+                np.tanh(c[t + 1], out=tanh_c)
+                np.multiply(sig_o, tanh_c, out=s[t + 1])  # s_t = o ⊙ tanh(c_t)
+            act = 0.5 * th + 0.5  # (T, 4H) the same ½ + ½ tanh as in the loop
+            act[:, 2 * H : 3 * H] = th_g
+            a = xa + s[:-1] @ w.Ws  # (T, 4H) pre-activations, for the record
             out, y = output_of(config, w, s[1:])  # (T, n_out) each
         gates = {name: act[:, j * H : (j + 1) * H] for j, name in enumerate("ifgo")}
         return Forward(x=x, z=a, s=s, o=out, y=y, cell="lstm", gates=gates, c=c)
@@ -73,22 +94,34 @@ class LSTMCell:
         i, f, g, o = (fwd.gates[name] for name in "ifgo")
         with np.errstate(all="ignore"):
             tanh_c = np.tanh(fwd.c[1:])  # (T, H)
-            zero = np.zeros_like(i)
-            coef_c = np.concatenate(
-                [g * i * (1 - i), fwd.c[:-1] * f * (1 - f), i * (1 - g * g), zero], axis=1
-            )  # (T, 4H)
-            coef_s = np.concatenate([zero, zero, zero, tanh_c * o * (1 - o)], axis=1)  # (T, 4H)
-            return Local(f=f, o_dtanh=o * (1 - tanh_c * tanh_c), coef_c=coef_c, coef_s=coef_s)
+            coef_c = np.stack(
+                [g * i * (1 - i), fwd.c[:-1] * f * (1 - f), i * (1 - g * g)], axis=1
+            )  # (T, 3, H)
+            return Local(
+                f=f,
+                o_dtanh=o * (1 - tanh_c * tanh_c),
+                coef_c=coef_c,
+                coef_o=tanh_c * o * (1 - o),
+                WsT=w.Ws.T,
+            )
 
-    def back(self, w: Weights, local: object, k: int, carry: Array) -> Back:
+    def back(
+        self, w: Weights, local: object, k: int, carry: Array, out: Array | None = None
+    ) -> Back:
         """[σ_k, κ̃_k] → κ_k, δ_k = ∂E_t/∂a_k and [σ_{k-1}, κ̃_{k-1}]."""
         assert isinstance(local, Local)
-        H = w.Ws.shape[0]
+        H = local.f.shape[1]
+        lead = carry.shape[:-1]
         sigma, kappa_in = carry[..., :H], carry[..., H:]
-        kappa = kappa_in + sigma * local.o_dtanh[k - 1]  # back through s_k = o ⊙ tanh(c_k)
-        delta = np.tile(kappa, 4) * local.coef_c[k - 1]  # back through c_k = f c + i g
-        delta[..., 3 * H :] = sigma * local.coef_s[k - 1, 3 * H :]  # back through o_k
-        carry_prev = np.concatenate([delta @ w.Ws.T, kappa * local.f[k - 1]], axis=-1)  # Ws, f
+        kappa = sigma * local.o_dtanh[k - 1]
+        kappa += kappa_in  # back through s_k = o ⊙ tanh(c_k)
+        delta = np.empty((*lead, 4 * H)) if out is None else out  # (m, 4H)
+        blocks = delta.reshape((*lead, 4, H))
+        np.multiply(kappa[..., None, :], local.coef_c[k - 1], out=blocks[..., :3, :])  # c = fc + ig
+        np.multiply(sigma, local.coef_o[k - 1], out=delta[..., 3 * H :])  # back through o_k
+        carry_prev = np.empty(carry.shape)  # (m, 2H)
+        np.matmul(delta, local.WsT, out=carry_prev[..., :H])  # back through Ws
+        np.multiply(kappa, local.f[k - 1], out=carry_prev[..., H:])  # back through f ⊙ c_{k-1}
         return Back(delta, delta, sigma, kappa, carry_prev)
 
     def jacobian(self, w: Weights, local: object) -> Array:
@@ -97,10 +130,8 @@ class LSTMCell:
         H = w.Ws.shape[0]
         T = local.f.shape[0]
         Wb = w.Ws.reshape(H, 4, H)  # (H, 4, H): Ws's gate blocks
-        coef_c = local.coef_c.reshape(T, 1, 4, H)
-        coef_s = local.coef_s.reshape(T, 1, 4, H)
-        s_to_c = np.sum(Wb[None] * coef_c, axis=2)  # (T, H, H) ∂c_k/∂s_{k-1}
-        s_to_s = np.sum(Wb[None] * coef_s, axis=2) + s_to_c * local.o_dtanh[:, None, :]
+        s_to_c = np.sum(Wb[None, :, :3] * local.coef_c[:, None], axis=2)  # (T, H, H) ∂c_k/∂s_{k-1}
+        s_to_s = Wb[None, :, 3] * local.coef_o[:, None, :] + s_to_c * local.o_dtanh[:, None, :]
         J = np.zeros((T, 2 * H, 2 * H))  # (T, 2H, 2H)
         J[:, :H, :H] = s_to_s
         J[:, :H, H:] = s_to_c

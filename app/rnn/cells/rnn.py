@@ -53,10 +53,12 @@ class RNNCell:
         with np.errstate(all="ignore"):
             return Local(dphi(config.activation, fwd.z))
 
-    def back(self, w: Weights, local: object, k: int, carry: Array) -> Back:
+    def back(
+        self, w: Weights, local: object, k: int, carry: Array, out: Array | None = None
+    ) -> Back:
         """δ = σ ⊙ Φ'(z_k), then σ_{k-1} = δ Wsᵀ."""
         assert isinstance(local, Local)
-        delta = carry * local.dphi_z[k - 1]  # back through Φ
+        delta = np.multiply(carry, local.dphi_z[k - 1], out=out)  # back through Φ
         return Back(delta, delta, carry, None, delta @ w.Ws.T)  # back through Ws
 
     def jacobian(self, w: Weights, local: object) -> Array:
