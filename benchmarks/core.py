@@ -22,7 +22,6 @@ With --cell lstm or gru (same T, H, linear output, squared error at every step):
   terms + flow      backprop(detail="norms", no Jacobian)  vs  torch with per-step copies of Wx
                     and Ws and one backward per loss step giving every δ_{t,k}, σ_{t,k},
                     κ_{t,k} (LSTM), C^Ws_{t,k}, C^Wx_{t,k} and their norms         target ≥ 20×
-  terms (full)      backprop(detail="full"), every term kept as arrays, same torch row
 
 torch is optional (pip install torch); without it the torch rows are skipped.
 """
@@ -254,11 +253,9 @@ def cells_main(cell: str) -> None:
         tt_terms = median_time(lambda: torch_cell_terms(cell, w, tx, td), max(1, R // 3))
     ours_totals = median_time(lambda: gradients(problem), R)
     ours_terms = median_time(lambda: backprop(problem, "norms", jacobian=False), R)
-    ours_full = median_time(lambda: backprop(problem, "full", jacobian=False), max(1, R // 2))
     print(f"\n{'row':<30}{'ours ms':>12}{'torch ms':>12}   {'ratio':<32}target")
     row("totals", ours_totals, tt_totals, f"≤ 0.2× nn.{cell.upper()}")
     row("terms + flow norms", ours_terms, tt_terms, "≥ 20× faster")
-    row("terms (detail full, arrays)", ours_full, tt_terms, "≥ 20× faster")
     end = os.getloadavg()[0]
     print(
         f"\nload average (1 min): {load[0]:.2f} at start, {end:.2f} at end; {os.cpu_count()} cores"

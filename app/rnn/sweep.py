@@ -123,7 +123,8 @@ def total_deltas(cell: Cell, w: Weights, local: object, inject: Array) -> tuple[
     carry = np.zeros(S)  # (S,) λ_{T+1} = 0 closes the recursion
     with np.errstate(all="ignore"):
         for k in range(T, 0, -1):
-            back = cell.back(w, local, k, inject[k - 1] + carry, ds[k - 1])  # δ^s into ds
+            carry += inject[k - 1]  # λ_k: a fresh array from the step before, safe to add into
+            back = cell.back(w, local, k, carry, ds[k - 1])  # δ^s into ds
             if back.delta_x is not back.delta_s:
                 if dx is ds:
                     dx = np.zeros((T, GH))  # (T, G·H)

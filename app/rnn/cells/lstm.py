@@ -70,17 +70,17 @@ class LSTMCell:
                 xa = xa + w.bx + w.bs
             xa_half = xa * half  # (T, 4H)
             Ws_half = w.Ws * half  # (H, 4H)
-            for t in range(T):
-                row = th[t]
-                np.matmul(s[t], Ws_half, out=row)
-                row += xa_half[t]  # a_t ⊙ half
+            steps = zip(th, xa_half, th_g, s[:-1], s[1:], c[:-1], c[1:], strict=True)
+            for row, xa_t, g, s_prev, s_t, c_prev, c_t in steps:
+                np.matmul(s_prev, Ws_half, out=row)
+                row += xa_t  # a_t ⊙ half
                 np.tanh(row, out=row)
                 np.multiply(row, 0.5, out=sig)
                 sig += 0.5  # σ(a) = ½ + ½ tanh(a/2)
-                np.multiply(sig_f, c[t], out=c[t + 1])
-                c[t + 1] += sig_i * th_g[t]  # c_t = f ⊙ c_{t-1} + i ⊙ g
-                np.tanh(c[t + 1], out=tanh_c)
-                np.multiply(sig_o, tanh_c, out=s[t + 1])  # s_t = o ⊙ tanh(c_t)
+                np.multiply(sig_f, c_prev, out=c_t)
+                c_t += sig_i * g  # c_t = f ⊙ c_{t-1} + i ⊙ g
+                np.tanh(c_t, out=tanh_c)
+                np.multiply(sig_o, tanh_c, out=s_t)  # s_t = o ⊙ tanh(c_t)
             act = 0.5 * th + 0.5  # (T, 4H) the same ½ + ½ tanh as in the loop
             act[:, 2 * H : 3 * H] = th_g
             a = xa + s[:-1] @ w.Ws  # (T, 4H) pre-activations, for the record
