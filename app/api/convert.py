@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.api.errors import FieldError
+from app.api.limits import jacobian_work
 from app.api.schemas import (
     BPTTRequest,
     ForwardRequest,
@@ -177,14 +178,6 @@ def check_bptt_work(request: BPTTRequest, settings: Settings) -> None:
         raise FieldError(("detail",), msg)
 
 
-JACOBIAN_PAIR_COST = 40_000  # per (t, k) pair, in H³ units: the iteration's fixed cost
-
-
-def jacobian_work(T: int, H: int) -> float:
-    """The cost of flow.jacobian, measured in benchmarks/core.py: T²·(H³ + 4·10⁴)."""
-    return float(T) * T * (H**3 + JACOBIAN_PAIR_COST)
-
-
 def jacobian_skipped_warning(T: int, H: int, settings: Settings) -> str:
     """Why flow.jacobian is null: the budget it went over, and how to get it."""
     return (
@@ -192,24 +185,6 @@ def jacobian_skipped_warning(T: int, H: int, settings: Settings) -> str:
         f"{jacobian_work(T, H):.3g} is over the budget of {settings.max_jacobian_work:.3g} "
         f"({_setting(settings, 'max_jacobian_work')}); use a shorter sequence or fewer units"
     )
-
-
-def check_gradcheck_work(request: GradcheckRequest, settings: Settings) -> None:
-    """Central differences run 2·P·T forward steps (P weights): at most max_gradcheck_evals."""
-    m = request.model
-    P = m.n_in * m.n_hidden + m.n_hidden**2 + m.n_hidden * m.n_out
-    if m.bias:
-        P += m.n_hidden + m.n_out
-    T = len(request.inputs)
-    evals = 2 * P * T
-    limit = settings.max_gradcheck_evals
-    if evals > limit:
-        msg = (
-            f"a gradient check of {P} weights over T = {T} steps runs 2·P·T = {evals:,} forward "
-            f"steps, over the limit of {limit:,} ({_setting(settings, 'max_gradcheck_evals')}); "
-            "use a smaller model or a shorter sequence"
-        )
-        raise FieldError(("inputs",), msg)
 
 
 # ---------------------------------------------------------------- results → responses

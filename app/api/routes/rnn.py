@@ -18,7 +18,7 @@ import numpy as np
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
-from app.api import convert
+from app.api import convert, limits
 from app.api.compute import compute_slot
 from app.api.deps import get_app_settings
 from app.api.schemas import (
@@ -58,6 +58,7 @@ def json_response(content: dict[str, Any]) -> Response:
 def run_forward(body: ForwardRequest, request: Request, settings: AppSettings) -> Response:
     """Run the forward pass z_t, s_t, y_t (and E_t, E when targets are given)."""
     config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
+    limits.check_forward(limits.shape_of(body.model, len(x)), settings)
     with compute_slot(request):
         with compute_timer(request), np.errstate(all="ignore"):
             fwd = forward(config, params, x, s0)
@@ -77,7 +78,9 @@ def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Resp
     convert.check_bptt_work(body, settings)
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
     T, H = len(x), config.n_hidden
-    with_jacobian = convert.jacobian_work(T, H) <= settings.max_jacobian_work
+    with_jacobian = limits.jacobian_work(T, H) <= settings.max_jacobian_work
+    shape = limits.shape_of(body.model, T, body.loss_steps, body.truncate, body.detail)
+    limits.check_bptt(shape, with_jacobian, settings)
     with compute_slot(request) as on_step:
         with compute_timer(request), np.errstate(all="ignore"):
             result = bptt(
@@ -103,7 +106,7 @@ def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Resp
 def run_gradcheck(body: GradcheckRequest, request: Request, settings: AppSettings) -> Response:
     """Check full-BPTT gradients against central differences (h = 1e-5, float64)."""
     config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
-    convert.check_gradcheck_work(body, settings)
+    limits.check_gradcheck(limits.shape_of(body.model, len(x), body.loss_steps), settings)
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
     loss_steps = convert.loss_steps_arg(body.loss_steps)
     with compute_slot(request) as on_step:
