@@ -80,8 +80,9 @@ def features(endpoint: str, s: limits.Shape, body: dict[str, Any]) -> list[float
         return [1.0, s.T, s.T * s.macs]
     if endpoint == "bptt":
         P = limits.kept_pairs(s.T, s.loss_steps, s.truncate)
-        n = limits.term_numbers(s) if s.detail == "full" else 0
-        return [1.0, s.T, s.T * s.macs, P, P * s.gates * s.n_hidden**2, P * n]
+        full = s.detail == "full"
+        n = limits.term_numbers(s) if full else 0
+        return [1.0, s.T, s.T * s.macs, P, P * s.gates * s.n_hidden**2, P * full, P * n]
     if endpoint == "gradcheck":
         W2 = 2 * s.weights
         return [1.0, W2, W2 * s.T, W2 * s.T * s.macs]
@@ -92,7 +93,7 @@ def features(endpoint: str, s: limits.Shape, body: dict[str, Any]) -> list[float
 
 NAMES = {
     "forward": ["a_req", "a_step", "a_mac"],
-    "bptt": ["b_req", "b_step", "b_mac", "b_pair", "b_pmac", "b_num"],
+    "bptt": ["b_req", "b_step", "b_mac", "b_pair", "b_pmac", "b_term", "b_num"],
     "gradcheck": ["g_req", "g_eval", "g_step", "g_mac"],
     "train": ["r_req", "r_step", "r_mac", "r_pair"],
 }
@@ -156,9 +157,13 @@ def predicted(endpoint: str, s: limits.Shape, body: dict[str, Any]) -> float:
 
 def calibrate(client: TestClient, quick: bool) -> None:
     rows: dict[str, list[tuple[list[float], float, float]]] = {k: [] for k in NAMES}
+    worst: dict[str, tuple[float, str]] = {}
     for endpoint, body, s in grid(quick):
         seconds = cpu_seconds(client, f"/api/{endpoint}", body)
-        rows[endpoint].append((features(endpoint, s, body), seconds, predicted(endpoint, s, body)))
+        guess = predicted(endpoint, s, body)
+        rows[endpoint].append((features(endpoint, s, body), seconds, guess))
+        if seconds / guess > worst.get(endpoint, (0.0, ""))[0]:
+            worst[endpoint] = (seconds / guess, f"{s} ({seconds:.3f} s)")
     print("| endpoint | requests | measured/predicted: median | max | fitted constants |")
     print("|---|---:|---:|---:|---|")
     for endpoint, data in rows.items():
@@ -171,6 +176,9 @@ def calibrate(client: TestClient, quick: bool) -> None:
         )
         median, worst = np.median(ratios), ratios.max()
         print(f"| {endpoint} | {len(data)} | {median:.2f} | {worst:.2f} | {fitted} |")
+    print()
+    for endpoint, (ratio, name) in worst.items():
+        print(f"worst {endpoint}: ×{ratio:.2f} at {name}")
     print()
 
 

@@ -5,7 +5,8 @@ the one CI runs on), so no single client can hold a compute slot for minutes. Th
 request is estimated from its sizes before any work starts:
 
     forward    a_req + T·(a_step + a_mac·M)
-    bptt       b_req + T·(b_step + b_mac·M) + P·(b_pair + b_pmac·G·H² + b_num·n_term) + jacobian
+    bptt       b_req + T·(b_step + b_mac·M) + P·(b_pair + b_pmac·G·H² + b_term + b_num·n_term)
+               + jacobian    (b_term and n_term only with detail "full")
     gradcheck  g_req + 2·W·(g_eval + T·(g_step + g_mac·M))
     train      steps·(r_req + T·(r_step + r_mac·M) + P_K·(r_pair + r_mac·G·H²))
 
@@ -50,6 +51,7 @@ class Constants:
     b_mac: float = 1.2e-8
     b_pair: float = 3e-7
     b_pmac: float = 1.2e-10  # large L×H by H×H products run at BLAS speed
+    b_term: float = 2.5e-6
     b_num: float = 5e-8
     jacobian: float = 3e-10  # per unit of T²·(H³ + 4·10⁴)
     g_req: float = 4e-3
@@ -60,6 +62,7 @@ class Constants:
     r_step: float = 1.2e-5
     r_mac: float = 4e-9
     r_pair: float = 6e-7
+
 
 COST = Constants()
 
@@ -129,7 +132,8 @@ def bptt_seconds(s: Shape, with_jacobian: bool, c: Constants = COST) -> float:
     """Estimated CPU seconds of /api/bptt (the Jacobian only when it is computed)."""
     P = kept_pairs(s.T, s.loss_steps, s.truncate)
     per_pair = c.b_pair + c.b_pmac * s.gates * s.n_hidden**2  # σ_{t,k} back through Ws
-    per_pair += c.b_num * (term_numbers(s) if s.detail == "full" else 0)
+    if s.detail == "full":
+        per_pair += c.b_term + c.b_num * term_numbers(s)  # each term built and encoded
     seconds = c.b_req + s.T * (c.b_step + c.b_mac * s.macs) + P * per_pair
     if with_jacobian:
         seconds += c.jacobian * jacobian_work(s.T, s.n_hidden * (2 if s.cell == "lstm" else 1))
