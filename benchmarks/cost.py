@@ -174,8 +174,8 @@ def calibrate(client: TestClient, quick: bool) -> None:
         fitted = ", ".join(
             f"{n}={max(c, 0):.2g}" for n, c in zip(NAMES[endpoint], coef, strict=True)
         )
-        median, worst = np.median(ratios), ratios.max()
-        print(f"| {endpoint} | {len(data)} | {median:.2f} | {worst:.2f} | {fitted} |")
+        median, top = np.median(ratios), ratios.max()
+        print(f"| {endpoint} | {len(data)} | {median:.2f} | {top:.2f} | {fitted} |")
     print()
     for endpoint, (ratio, name) in worst.items():
         print(f"worst {endpoint}: ×{ratio:.2f} at {name}")
