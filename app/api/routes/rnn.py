@@ -15,12 +15,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import numpy as np
-import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.api import convert, limits
 from app.api.compute import compute_slot
 from app.api.deps import get_app_settings
+from app.api.responses import json_response
 from app.api.schemas import (
     BPTTRequest,
     BPTTResponse,
@@ -45,13 +45,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "a loss step out of range, or a size or work limit; `loc` names the field"
     },
 }
-
-
-def json_response(content: dict[str, Any]) -> Response:
-    """`content` as JSON bytes: lists, ints, finite floats, None and float64 arrays (NaN → null)."""
-    return Response(
-        orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
-    )
 
 
 @router.post("/forward", response_model=ForwardResponse, responses=ERROR_RESPONSES)

@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from app.api import convert, limits
 from app.api.compute import compute_slot
 from app.api.deps import get_app_settings
 from app.api.errors import FieldError, shown_int
+from app.api.responses import json_response
 from app.api.timing import compute_timer
 from app.api.training_schemas import OptimizerStateSpec, TrainRequest, TrainResponse
 from app.config import Settings
@@ -163,7 +164,7 @@ def train_response(result: TrainResult) -> dict[str, Any]:
         },
     },
 )
-def run_train(body: TrainRequest, request: Request, settings: AppSettings) -> Any:
+def run_train(body: TrainRequest, request: Request, settings: AppSettings) -> Response:
     """Train the model for `steps` updates (SGD, momentum or Adam, PyTorch's rules)."""
     config, params = convert.model_from_spec(body.model, settings)
     data: TrainData = (
@@ -192,4 +193,4 @@ def run_train(body: TrainRequest, request: Request, settings: AppSettings) -> An
                 start_step=body.start_step,
                 on_step=on_step,  # health stays prompt; a client that left stops the run
             )
-        return train_response(result)
+        return json_response(train_response(result))  # encoded here, in the worker thread
