@@ -44,12 +44,17 @@ class Settings(BaseSettings):
         description="flow.jacobian (‖∂s_t/∂s_k‖₂ for every k ≤ t) is computed while "
         "T²·(H³ + 4·10⁴) stays within this budget; above it, it is sent as null with a warning",
     )
-    max_gradcheck_evals: int = Field(
-        default=500_000, ge=1, description="/api/gradcheck: limit on 2·(number of weights)·T steps"
-    )
     max_train_steps: int = Field(default=5000, ge=1, description="steps of one /api/train call")
-    max_train_work: float = Field(
-        default=2e10, gt=0, description="one /api/train call: limit on steps·T·H² operations"
+    max_compute_seconds: float = Field(
+        default=6.0,
+        gt=0,
+        description="estimated CPU seconds one request may take on the reference machine "
+        "(the cost model of app/api/limits.py, calibrated by benchmarks/cost.py); 422 above",
+    )
+    max_response_numbers: int = Field(
+        default=3_000_000,
+        ge=1,
+        description="numbers one answer may carry (steps, terms, flow, weights); 422 above",
     )
 
     # transport

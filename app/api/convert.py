@@ -200,21 +200,6 @@ def jacobian_budget(settings: Settings) -> JacobianBudget:
     return JacobianBudget(settings.max_jacobian_work, _setting(settings, "max_jacobian_work"))
 
 
-def check_gradcheck_work(request: GradcheckRequest, settings: Settings) -> None:
-    """Central differences run 2·P·T forward steps (P weights): at most max_gradcheck_evals."""
-    P = sum(int(np.prod(shape)) for shape in config_from_spec(request.model).shapes().values())
-    T = len(request.inputs)
-    evals = 2 * P * T
-    limit = settings.max_gradcheck_evals
-    if evals > limit:
-        msg = (
-            f"a gradient check of {P} weights over T = {T} steps runs 2·P·T = {evals:,} forward "
-            f"steps, over the limit of {limit:,} ({_setting(settings, 'max_gradcheck_evals')}); "
-            "use a smaller model or a shorter sequence"
-        )
-        raise FieldError(("inputs",), msg)
-
-
 # ---------------------------------------------------------------- results → responses
 
 

@@ -92,7 +92,7 @@ class TaskParam:
         if isinstance(value, int | np.integer) and abs(int(value)) > MAX_EXACT_INT:
             # compared as floats, 10**400 would overflow: refuse it before any conversion
             shown = f"about 10^{int(int(value).bit_length() * math.log10(2))}"
-            self._check_range(math.copysign(math.inf, int(value)), self.name, shown)
+            self._check_range(math.inf if value > 0 else -math.inf, self.name, shown)
             raise TaskParamError(self.name, f"{self.name} must be below 2^53, got {shown}")
         number = int(value) if self.kind == "int" else float(value)
         if not math.isfinite(number):

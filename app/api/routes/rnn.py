@@ -15,12 +15,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import numpy as np
-import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
-from app.api import convert
+from app.api import convert, limits
 from app.api.compute import compute_slot
 from app.api.deps import get_app_settings
+from app.api.responses import json_response
 from app.api.schemas import (
     BPTTRequest,
     BPTTResponse,
@@ -31,7 +31,7 @@ from app.api.schemas import (
 )
 from app.api.timing import compute_timer
 from app.config import Settings
-from app.rnn import bptt, forward, gradcheck, loss_step_mask, step_losses
+from app.rnn import bptt, forward, gradcheck, jacobian_work, loss_step_mask, step_losses
 
 router = APIRouter(prefix="/api", tags=["rnn"])
 
@@ -47,17 +47,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def json_response(content: dict[str, Any]) -> Response:
-    """`content` as JSON bytes: lists, ints, finite floats, None and float64 arrays (NaN → null)."""
-    return Response(
-        orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
-    )
-
-
 @router.post("/forward", response_model=ForwardResponse, responses=ERROR_RESPONSES)
 def run_forward(body: ForwardRequest, request: Request, settings: AppSettings) -> Response:
     """Run the forward pass z_t, s_t, y_t (and E_t, E when targets are given)."""
     config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
+    limits.check_forward(limits.shape_of(body.model, len(x)), settings)
     with compute_slot(request):
         with compute_timer(request), np.errstate(all="ignore"):
             fwd = forward(config, params, x, s0, convert.c0_array(body.c0))
@@ -76,6 +70,10 @@ def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Resp
     config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
     convert.check_bptt_work(body, settings)
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
+    T = len(x)
+    with_jacobian = jacobian_work(T, config.state_size) <= settings.max_jacobian_work
+    shape = limits.shape_of(body.model, T, body.loss_steps, body.truncate, body.detail)
+    limits.check_bptt(shape, with_jacobian, settings)
     with compute_slot(request) as on_step:
         with compute_timer(request), np.errstate(all="ignore"):
             result = bptt(
@@ -98,7 +96,7 @@ def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Resp
 def run_gradcheck(body: GradcheckRequest, request: Request, settings: AppSettings) -> Response:
     """Check full-BPTT gradients against central differences (h = 1e-5, float64)."""
     config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
-    convert.check_gradcheck_work(body, settings)
+    limits.check_gradcheck(limits.shape_of(body.model, len(x), body.loss_steps), settings)
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
     loss_steps = convert.loss_steps_arg(body.loss_steps)
     with compute_slot(request) as on_step:

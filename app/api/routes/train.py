@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 
-from app.api import convert
+from app.api import convert, limits
 from app.api.compute import compute_slot
 from app.api.deps import get_app_settings
 from app.api.errors import FieldError, shown_int
+from app.api.responses import json_response
 from app.api.timing import compute_timer
 from app.api.training_schemas import OptimizerStateSpec, TrainRequest, TrainResponse
 from app.config import Settings
@@ -36,28 +37,21 @@ def _setting(settings: Settings, name: str) -> str:
     return (str(settings.model_config.get("env_prefix", "")) + name).upper()
 
 
-def check_steps(body: TrainRequest, T: int, settings: Settings) -> None:
-    """steps ≤ max_train_steps and steps·T·G·n_hidden² ≤ max_train_work (G gate blocks)."""
+def check_steps(body: TrainRequest, data: TrainData, settings: Settings) -> None:
+    """steps ≤ max_train_steps, and the whole call within the compute limit."""
     if body.steps > settings.max_train_steps:
         msg = (
             f"steps = {body.steps} exceeds the limit of {settings.max_train_steps} per call "
             f"({_setting(settings, 'max_train_steps')}); train in chunks"
         )
         raise FieldError(("steps",), msg)
-    H = body.model.n_hidden
-    G = body.model.width // H  # a gated cell does G blocks of the plain RNN's work per step
-    work = float(body.steps) * T * G * H * H
-    if work > settings.max_train_work:
-        formula = f"steps·T·n_hidden² = {body.steps}·{T}·{H}²"
-        if G > 1:
-            formula = f"steps·T·{G}·n_hidden² = {body.steps}·{T}·{G}·{H}²"
-        msg = (
-            f"{formula} = {work:.3g} exceeds the limit of "
-            f"{settings.max_train_work:.3g} "
-            f"(max_train_work, {_setting(settings, 'max_train_work')}); "
-            "use fewer steps per call, a shorter T or a smaller n_hidden"
-        )
-        raise FieldError(("steps",), msg)
+    loss_steps: object = "all"  # a task's loss steps are at most every step
+    if isinstance(data, TaskData):
+        T = data.T
+    else:
+        T, loss_steps = len(data.x), data.loss_steps
+    shape = limits.shape_of(body.model, T, loss_steps, body.truncate)
+    limits.check_train(shape, body.steps, settings)
 
 
 def task_data(body: TrainRequest, config: RNNConfig, settings: Settings) -> TaskData:
@@ -171,14 +165,13 @@ def train_response(result: TrainResult) -> dict[str, Any]:
         },
     },
 )
-def run_train(body: TrainRequest, request: Request, settings: AppSettings) -> Any:
+def run_train(body: TrainRequest, request: Request, settings: AppSettings) -> Response:
     """Train the model for `steps` updates (SGD, momentum or Adam, PyTorch's rules)."""
     config, params = convert.model_from_spec(body.model, settings)
     data: TrainData = (
         fixed_data(body, settings) if body.data.task is None else task_data(body, config, settings)
     )
-    T = data.T if isinstance(data, TaskData) else len(data.x)
-    check_steps(body, T, settings)
+    check_steps(body, data, settings)
     opt = body.optimizer
     optimizer = Optimizer(opt.name, opt.lr, opt.momentum, opt.beta1, opt.beta2, opt.eps)
     state = (
@@ -201,4 +194,4 @@ def run_train(body: TrainRequest, request: Request, settings: AppSettings) -> An
                 start_step=body.start_step,
                 on_step=on_step,  # health stays prompt; a client that left stops the run
             )
-        return train_response(result)
+        return json_response(train_response(result))  # encoded here, in the worker thread
