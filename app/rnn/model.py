@@ -89,7 +89,7 @@ class Forward:
     """Every intermediate of the forward pass, time on axis 0."""
 
     x: Array  # (T, n_in)
-    z: Array  # (T, G·H)    pre-activations: z_t (rnn), a_t (lstm), a^x_t + [a^s_r, a^s_z, 0] (gru)
+    z: Array  # (T, G·H)    pre-activations: z_t (rnn); what each gate's σ or tanh was applied to
     s: Array  # (T+1, H)    s[0] is s_0
     o: Array  # (T, n_out)  s_t Wy (+ by)
     y: Array  # (T, n_out)

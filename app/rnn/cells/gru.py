@@ -78,7 +78,10 @@ class GRUCell:
             a_s /= half  # back to s_{t-1} Ws + bs (exact)
             act = np.concatenate([0.5 * th + 0.5, n], axis=1)  # (T, 3H) r, z, n
             o, y = output_of(config, w, s[1:])  # (T, n_out) each
-            a = ax + np.concatenate([a_s[:, : 2 * H], np.zeros((T, H))], axis=1)  # (T, 3H)
+            a = np.concatenate(
+                [ax[:, : 2 * H] + a_s[:, : 2 * H], ax[:, 2 * H :] + act[:, :H] * a_s[:, 2 * H :]],
+                axis=1,
+            )  # (T, 3H) what σ, σ and tanh were applied to
         gates = {name: act[:, j * H : (j + 1) * H] for j, name in enumerate("rzn")}
         return Forward(x=x, z=a, s=s, o=o, y=y, cell="gru", gates=gates, a_s=a_s)
 

@@ -38,10 +38,10 @@ class RNNCell:
         if s0 is not None:
             s[0] = s0
         z = np.empty((T, H))  # (T, H)
-        xWx = x @ w.Wx  # (T, H): the input part needs no loop
-        if w.bs is not None:
-            xWx = xWx + w.bs
         with np.errstate(all="ignore"):  # an exploding run overflows; callers report it
+            xWx = x @ w.Wx  # (T, H): the input part needs no loop
+            if w.bs is not None:
+                xWx = xWx + w.bs
             for t in range(T):
                 z[t] = xWx[t] + s[t] @ w.Ws
                 s[t + 1] = phi(config.activation, z[t])
