@@ -23,7 +23,7 @@ from .bptt import (
 )
 from .cells import Cell, get_cell
 from .diagnostics import Diagnostics, JacobianBudget, forward_is_finite, jacobian_work
-from .gradcheck import GradCheck, gradcheck, numeric_grads
+from .gradcheck import GradCheck, central_differences, check, gradcheck, numeric_grads
 from .jacobian import jacobian_norms, spectral_norms, step_jacobian_norms
 from .losses import LOSSES, OUTPUTS
 from .model import (
@@ -44,6 +44,8 @@ from .weights import Weights
 
 __all__ = [
     "CELL_GATES",
+    "central_differences",
+    "check",
     "forward_is_finite",
     "Cell",
     "JacobianBudget",
