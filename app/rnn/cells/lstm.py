@@ -59,6 +59,7 @@ class LSTMCell:
         if c0 is not None:
             c[0] = c0
         half = _half(H)
+        a_half = np.empty((T, 4 * H))  # (T, 4H) a_t ⊙ half
         th = np.empty((T, 4 * H))  # (T, 4H) tanh(a_t ⊙ half): the gates before ½ + ½·
         sig = np.empty(4 * H)  # (4H,) this step's σ gates (its g block unused)
         tanh_c = np.empty(H)  # (H,)
@@ -70,11 +71,11 @@ class LSTMCell:
                 xa = xa + w.bx + w.bs
             xa_half = xa * half  # (T, 4H)
             Ws_half = w.Ws * half  # (H, 4H)
-            steps = zip(th, xa_half, th_g, s[:-1], s[1:], c[:-1], c[1:], strict=True)
-            for row, xa_t, g, s_prev, s_t, c_prev, c_t in steps:
-                np.matmul(s_prev, Ws_half, out=row)
-                row += xa_t  # a_t ⊙ half
-                np.tanh(row, out=row)
+            steps = zip(a_half, th, xa_half, th_g, s[:-1], s[1:], c[:-1], c[1:], strict=True)
+            for a_t, row, xa_t, g, s_prev, s_t, c_prev, c_t in steps:
+                np.matmul(s_prev, Ws_half, out=a_t)
+                a_t += xa_t  # a_t ⊙ half
+                np.tanh(a_t, out=row)
                 np.multiply(row, 0.5, out=sig)
                 sig += 0.5  # σ(a) = ½ + ½ tanh(a/2)
                 np.multiply(sig_f, c_prev, out=c_t)
@@ -83,7 +84,7 @@ class LSTMCell:
                 np.multiply(sig_o, tanh_c, out=s_t)  # s_t = o ⊙ tanh(c_t)
             act = 0.5 * th + 0.5  # (T, 4H) the same ½ + ½ tanh as in the loop
             act[:, 2 * H : 3 * H] = th_g
-            a = xa + s[:-1] @ w.Ws  # (T, 4H) pre-activations, for the record
+            a = a_half / half  # (T, 4H) the pre-activations (an exact power-of-two scale)
             out, y = output_of(config, w, s[1:])  # (T, n_out) each
         gates = {name: act[:, j * H : (j + 1) * H] for j, name in enumerate("ifgo")}
         return Forward(x=x, z=a, s=s, o=out, y=y, cell="lstm", gates=gates, c=c)
