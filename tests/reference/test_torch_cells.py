@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-pytest.importorskip(
+torch = pytest.importorskip(
     "torch",
     reason="torch is not installed: `pip install -e '.[dev,torch]'` to check the LSTM/GRU "
     "reference and tests/data/cells-golden.json",
@@ -124,3 +124,51 @@ def test_script_refuses_to_write_when_a_check_fails(
 
 def test_script_check_mode_accepts_the_committed_file(script: ModuleType) -> None:
     assert script.main(["--check"]) == 0
+
+
+@pytest.mark.parametrize("name", [IDS[4], IDS[10]])  # LSTM and GRU, T = 7, H = 4
+def test_state_rails_and_jacobian_match_central_differences(name: str) -> None:
+    """Nudge h_k = [s_k, c_k] after step k, h = 1e-6.
+
+    ∂E_t/∂s_k is σ_{t,k}; the c part plus the path c_k → s_k = o_k ⊙ tanh(c_k) is κ_{t,k};
+    the numerical ∂h_t/∂h_k has the spectral norm written in the golden flow.jacobian.
+    """
+    case = CASES[IDS.index(name)]
+    p = tc.problem_from_request(case["request"])
+    ref = tc.reference(p)
+    lstm, H, T, h = p.cell == "lstm", p.H, p.T, 1e-6
+    D = 2 * H if lstm else H
+
+    def run(k: int, dh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        _, trace = tc.run_copies(p, nudge=(k, dh))
+        E = np.array([E_t.item() for E_t in trace["E"]])  # (T,)
+        pairs = zip(trace["s"], trace["c"], strict=True)
+        states = [torch.cat([s, c]) if lstm else s for s, c in pairs]  # each (D,)
+        return E, np.array([state.detach().numpy() for state in states])  # (T,), (T, D)
+
+    jacobian = case["expected"]["flow"]["jacobian"]
+    worst_rail, worst_norm = 0.0, 0.0
+    for k in range(1, T + 1):
+        dE = np.zeros((T, D))  # [t-1, :] = ∂E_t/∂h_k, s_k and c_k independent
+        J = np.zeros((T, D, D))  # [t-1] = ∂h_t/∂h_k
+        for j in range(D):
+            step = np.zeros(D)
+            step[j] = h
+            (E_plus, h_plus), (E_minus, h_minus) = run(k, step), run(k, -step)
+            dE[:, j] = (E_plus - E_minus) / (2 * h)
+            J[:, :, j] = (h_plus - h_minus) / (2 * h)
+        for t in range(k, T + 1):
+            numeric_sigma = dE[t - 1, :H]
+            error = np.abs(numeric_sigma - ref.sigma[t - 1, k - 1])
+            worst_rail = max(worst_rail, float(np.max(error)))
+            if lstm:
+                o_k = ref.gates["o"][k - 1]
+                via_s = numeric_sigma * o_k * (1 - np.tanh(ref.c[k]) ** 2)
+                numeric_kappa = dE[t - 1, H:] + via_s
+                worst_rail = max(
+                    worst_rail, float(np.max(np.abs(numeric_kappa - ref.kappa[t - 1, k - 1])))
+                )
+            norm = float(np.linalg.norm(J[t - 1], 2))
+            worst_norm = max(worst_norm, abs(norm - jacobian[t - 1][k - 1]))
+    assert worst_rail < 1e-8, f"max |central difference − σ/κ| = {worst_rail:.2e}"
+    assert worst_norm < 1e-8, f"max |numerical ‖∂h_t/∂h_k‖₂ − golden| = {worst_norm:.2e}"

@@ -157,11 +157,14 @@ def tensors(p: Problem) -> dict[str, torch.Tensor]:
 
 
 def run_copies(
-    p: Problem, per_step: dict[str, list[np.ndarray]] | None = None
+    p: Problem,
+    per_step: dict[str, list[np.ndarray]] | None = None,
+    nudge: tuple[int, np.ndarray] | None = None,
 ) -> tuple[dict[str, list[torch.Tensor]], dict[str, Any]]:
     """Forward pass where step k uses its own leaf copies of Wx, Ws (bx, bs).
 
-    `per_step` may give each step's copy explicitly (a finite-difference check perturbs one).
+    For finite-difference checks: `per_step` gives each step's copy explicitly, and
+    `nudge = (k, Δh)` adds Δh to the state h_k = [s_k, c_k] (or s_k) right after step k.
     """
     shared = tensors(p)
     recurrent = [name for name in ("Wx", "Ws", "bx", "bs") if name in shared]
@@ -186,6 +189,10 @@ def run_copies(
             s, c, parts = lstm_step(x[k], s, c, W)
         else:
             s, parts = gru_step(x[k], s, W)
+        if nudge is not None and nudge[0] == k + 1:
+            dh = torch.tensor(nudge[1], dtype=F64)  # (D,)
+            s = s + dh[: p.H]
+            c = c + dh[p.H :] if p.cell == "lstm" else c
         y, E = step_loss(p, head(p, s, Wy, by), d[k])
         for key, value in (("s", s), ("c", c), ("parts", parts), ("y", y), ("E", E)):
             trace[key].append(value)
