@@ -240,3 +240,21 @@ def test_train_with_fixed_data_takes_c0_for_the_lstm_only(client):
         {**base, "model": {"cell": "gru", "n_hidden": 2}, "data": {**data, "c0": [0.5, -0.5]}},
     )
     assert errors[0]["loc"] == ["body", "data", "c0"], errors
+
+
+def test_the_lstm_jacobian_budget_counts_the_whole_state():
+    """One cost model for flow.jacobian, with S = 2H for the LSTM: a size whose H³ would fit
+    but whose (2H)³ does not is answered without the Jacobian, and the warning says S."""
+    from app.rnn import jacobian_work
+
+    T, H = 6, 3
+    budget = (jacobian_work(T, H) + jacobian_work(T, 2 * H)) / 2
+    settings = Settings(log_level="warning", max_jacobian_work=budget)
+    with TestClient(create_app(settings)) as tight:
+        lstm = ok(tight, "/api/bptt", body_for("lstm", T=T, detail="norms"))
+        gru = ok(tight, "/api/bptt", body_for("gru", T=T, detail="norms"))
+    assert all(v is None for row in lstm["flow"]["jacobian"] for v in row)
+    (warning,) = [w for w in lstm["diagnostics"]["warnings"] if "flow.jacobian" in w]
+    assert "S = 6" in warning and "BPTT_MAX_JACOBIAN_WORK" in warning
+    assert lstm["diagnostics"]["finite"] is True
+    assert all(gru["flow"]["jacobian"][t][k] is not None for t in range(T) for k in range(t + 1))
