@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app import __version__
+from app.api.routes.limits import limits_of
 from app.config import TEMPLATES_DIR
 
 router = APIRouter(tags=["pages"])
@@ -27,8 +28,9 @@ LONG_CACHE = "public, max-age=31536000"  # the page links it with ?v=<plotly ver
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def get_index(request: Request) -> HTMLResponse:
-    """The explorer page."""
-    return templates.TemplateResponse(request, "index.html")
+    """The explorer page, with the service's limits in its initial data."""
+    limits = limits_of(request.app.state.settings).model_dump()
+    return templates.TemplateResponse(request, "index.html", {"limits": limits})
 
 
 @dataclass(frozen=True)
