@@ -24,20 +24,21 @@ export class Accumulator {
     this.chips.addEventListener("mouseleave", () => onHover(null));
   }
 
-  /** Prepare for a response: colour domain, title, and the chips of loss step t. */
-  setup(data, { t, mode, K }) {
+  /** Prepare for a view-model: colour domain, title, and the chips of loss step t. */
+  setup(vm, { t, mode, K }) {
     const W = this.W;
     const all = mode === "all";
-    const entries = all ? data.terms || [] : (data.terms || []).filter((e) => e.t === t);
-    const totals = all ? [data.grads[W]] : entries.map((e) => e[`dE_d${W}`]);
+    const ts = all ? vm.lossSteps : t === null ? [] : [t];
+    const totals = all ? [vm.grads[W]] : ts.map((lt) => vm.entry(lt)?.[`dE_d${W}`]).filter(Boolean);
+    const termMats = vm.full ? ts.map((lt) => vm.keptKs(lt).map((k) => vm.term(lt, k)[W])) : [];
     // One domain for the whole animation, so colours compare across steps.
-    this.domain = maxAbs([totals, entries.map((e) => e.k.map((term) => term[W]))]);
+    this.domain = maxAbs([totals, termMats]);
     this.head.replaceChildren(math("inline",
       all ? partial(mi("E"), sym(W)) : partial(sym("E", t), sym(W)), mo("="), m("munder", {}, mo("∑"), mi("k")),
       m("msubsup", {}, mi("C"), all ? row(mi("t"), mo(","), mi("k")) : row(mn(t), mo(","), mi("k")), sym(W))));
     this.chips.replaceChildren();
     if (!all && t !== null) {
-      const kept = new Set((entries[0]?.k ?? []).map((term) => term.k));
+      const kept = new Set(vm.keptKs(t));
       for (const k of termOrder(t)) {
         const chip = document.createElement("span");
         chip.className = "chip";

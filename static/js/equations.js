@@ -3,7 +3,7 @@
 
 import { fmt } from "./colors.js";
 import { m, math, mi, mn, mo, partial, row, sym } from "./mathml.js";
-import { EXPAND_MAX_T, findTerm, norm, termFactors, termOrder } from "./terms.js";
+import { EXPAND_MAX_T, norm, termFactors, termOrder } from "./terms.js";
 
 const ACT_NAMES = { tanh: "tanh", sigmoid: "σ", relu: "ReLU", identity: "id" };
 
@@ -53,12 +53,12 @@ export class EquationsPanel {
   }
 
   /** Draw every equation for loss step t of a /api/bptt response. */
-  render(data, { t, act, K }) {
+  render(vm, { t, act, K }) {
     const blocks = [this.forwardBlock(act)];
     if (t !== null) {
-      blocks.push(this.wyBlock(data, t));
-      blocks.push(this.sumBlock(data, t, "Ws", K));
-      blocks.push(this.sumBlock(data, t, "Wx", K));
+      blocks.push(this.wyBlock(vm, t));
+      blocks.push(this.sumBlock(vm, t, "Ws", K));
+      blocks.push(this.sumBlock(vm, t, "Wx", K));
     }
     this.root.replaceChildren(...blocks);
   }
@@ -80,8 +80,8 @@ export class EquationsPanel {
       el("div", "eq-line", s, el("span", "eq-sep", ""), y, el("span", "eq-sep", ""), E));
   }
 
-  wyBlock(data, t) {
-    const entry = (data.terms || []).find((e) => e.t === t);
+  wyBlock(vm, t) {
+    const entry = vm.entry(t);
     const value = entry ? norm(entry.dE_dWy) : null;
     const lhs = math("inline", partial(sym("E", t), sym("Wy")), mo("="));
     const rhs = math("inline", partial(sym("E", t), sym("y", t)), partial(sym("y", t), sym("Wy")));
@@ -90,14 +90,11 @@ export class EquationsPanel {
       el("div", "eq-line", lhs, term));
   }
 
-  sumBlock(data, t, W, K) {
+  sumBlock(vm, t, W, K) {
     const line = el("div", "eq-line eq-sum");
     line.append(math("inline", partial(sym("E", t), sym(W)), mo("=")));
     const dropped = new Set(K > 0 ? Array.from({ length: Math.max(0, t - K) }, (_, i) => i + 1) : []);
-    const values = (k) => {
-      const term = findTerm(data, t, k);
-      return term ? norm(term[W]) : null;
-    };
+    const values = (k) => vm.termNorm(t, k, W);
     if (t <= EXPAND_MAX_T) {
       termOrder(t).forEach((k, i) => {
         if (i > 0) line.append(math("inline", mo("+")));

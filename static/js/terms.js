@@ -31,9 +31,3 @@ export function norm(values) {
   walk(values);
   return Math.sqrt(sum);
 }
-
-/** Term lookup of a response: term(data, t, k) → {k, Ws, Wx, dE_ds, dE_dz} or undefined (dropped). */
-export function findTerm(data, t, k) {
-  const entry = (data.terms || []).find((e) => e.t === t);
-  return entry ? entry.k.find((term) => term.k === k) : undefined;
-}
