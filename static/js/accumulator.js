@@ -1,7 +1,7 @@
 // Renderer of one accumulator: the running sum ∂E_t/∂W (W = Ws or Wx) as a heatmap, the term
 // just added beside it, and one chip per term k (added / current / still to come / dropped).
 
-import { maxAbs } from "./colors.js";
+import { fmt, maxAbs } from "./colors.js";
 import { Heatmap } from "./heatmap.js";
 import { m, math, mi, mn, mo, partial, row, sym } from "./mathml.js";
 import { norm, termOrder } from "./terms.js";
@@ -52,9 +52,20 @@ export class Accumulator {
   }
 
   /** Show the running sum after an animation step; `added` is the term added at that step. */
-  update(acc, { added, stepKey, currentK, doneKs }) {
+  update(acc, { added, stepKey, currentK, doneKs, termNorm = null, total = null }) {
     const W = this.W;
     const values = acc[W];
+    this.root.classList.toggle("norms-only", values === null);
+    if (values === null) {
+      // detail "norms": no matrices to add up, the norms say how much each term brings
+      this.root.dataset.values = "[]";
+      this.total.textContent = termNorm !== null
+        ? `term k = ${currentK}: ‖C‖ = ${fmt(termNorm, 3)}${total !== null ? `; the total ‖∂E/∂${W}‖ = ${fmt(total, 4)}` : ""}`
+        : total !== null ? `the total ‖∂E/∂${W}‖ = ${fmt(total, 4)}` : "norms only";
+      this.markChips(currentK, doneKs);
+      this.lastKey = stepKey;
+      return;
+    }
     this.sum.draw(values, this.domain);
     this.root.dataset.values = JSON.stringify(values);
     this.total.textContent = `‖running sum‖ = ${norm(values).toPrecision(4)}`;
@@ -75,6 +86,10 @@ export class Accumulator {
       termBox.classList.remove("pulse");
     }
     this.lastKey = stepKey;
+    this.markChips(currentK, doneKs);
+  }
+
+  markChips(currentK, doneKs) {
     for (const chip of this.chips.querySelectorAll(".chip")) {
       const k = Number(chip.dataset.term.split("_")[1]);
       if (k === currentK) chip.dataset.active = "true";

@@ -3,13 +3,14 @@
 // view-model and walks the animation; it never calls the API itself.
 
 import { Accumulator } from "./accumulator.js";
+import { Camera, stepMs } from "./camera.js";
 import { fmt } from "./colors.js";
 import { Controller, initialStore } from "./controller.js";
 import { EquationsPanel } from "./equations.js";
 import { Exporter } from "./export.js";
 import { LabView } from "./lab.js";
 import { Lecture } from "./lecture.js";
-import { checkControl, checkState, readLimits } from "./limits.js";
+import { checkControl, checkState, normsOnlyNote, readLimits } from "./limits.js";
 import { showMatrix, hidePopover } from "./popover.js";
 import { PresetPicker } from "./presets.js";
 import { Store, controlForLoc, hashFromState, sineSequence, stateFromHash } from "./state.js";
@@ -20,7 +21,6 @@ import { UnfoldedGraph } from "./unfolded.js";
 import { chosenStep } from "./viewmodel.js";
 
 const $ = (sel) => document.querySelector(sel);
-const PLAY_MS = { forward: 650, default: 1000 };
 
 const pageData = JSON.parse($("#page-data")?.textContent || "{}");
 const store = new Store(initialStore(stateFromHash(location.hash), readLimits(pageData)));
@@ -40,11 +40,12 @@ const view = {
   hover: null,
 };
 
+const camera = new Camera($("#graph-scroll"));
 const graph = new UnfoldedGraph($("#unfolded"), { onHover: hoverGraph, onClick: clickGraph });
 const equations = new EquationsPanel($("#equations-body"), { onHover: hoverTerm, onClick: clickTerm });
 const accWs = new Accumulator($("#acc-Ws"), "Ws", { onHover: hoverTerm });
 const accWx = new Accumulator($("#acc-Wx"), "Wx", { onHover: hoverTerm });
-const setState = (patch) => controller.setState(patch);
+const setState = (patch, opts) => controller.setState(patch, opts);
 const wiring = { getState: () => store.get().state, setState };
 const training = new TrainingView($("#train-panel"), store, {
   setState,
@@ -76,6 +77,9 @@ function syncControls({ state, fieldErrors }) {
   $("#ctl-K").max = String(Math.max(1, view.vm ? view.vm.T : state.T));
   $("#out-K").textContent = state.K > 0 ? `K = ${state.K}` : "full";
   $("#ctl-mode").checked = state.mode === "all";
+  $("#ctl-speed").value = String(state.speed);
+  $("#btn-follow").setAttribute("aria-pressed", String(state.follow === 1));
+  $("#btn-fit").setAttribute("aria-pressed", String(state.fit === 1));
   $("#btn-view").setAttribute("aria-pressed", String(state.view === "folded"));
   $("#btn-view").textContent = state.view === "folded" ? "Unfold" : "Fold";
   const custom = state.seq === "custom";
@@ -143,6 +147,10 @@ function bindControls() {
   $("#btn-prev").addEventListener("click", () => go(-1));
   $("#btn-start").addEventListener("click", () => goTo(0));
   $("#btn-back").addEventListener("click", () => goTo(view.vm ? view.vm.T + 1 : 0));
+  $("#btn-end").addEventListener("click", () => goTo(view.timeline.length - 1));
+  $("#ctl-speed").addEventListener("change", (ev) => setState({ speed: Number(ev.target.value) }, { push: false }));
+  $("#btn-follow").addEventListener("click", () => setState({ follow: store.get().state.follow ? 0 : 1 }));
+  $("#btn-fit").addEventListener("click", () => setState({ fit: store.get().state.fit ? 0 : 1 }));
   window.addEventListener("popstate", () => controller.fromUrl(location.hash));
   window.addEventListener("hashchange", () => controller.fromUrl(location.hash));
   document.addEventListener("keydown", onKey);
@@ -161,6 +169,8 @@ function onKey(ev) {
   if (ev.target.closest("input, select, textarea, [contenteditable]")) return; // keep their keys
   if (ev.key === "ArrowRight") { ev.preventDefault(); go(1); }
   else if (ev.key === "ArrowLeft") { ev.preventDefault(); go(-1); }
+  else if (ev.key === "Home") { ev.preventDefault(); goTo(0); } // the page does not scroll
+  else if (ev.key === "End") { ev.preventDefault(); goTo(view.timeline.length - 1); }
   else if (ev.key === " " && !ev.target.closest("button, [role=button]")) { ev.preventDefault(); togglePlay(); }
   else if (ev.key === "Escape") hidePopover();
 }
@@ -179,8 +189,9 @@ store.subscribe((next, prev) => {
   if (!view.vm || next.state === prev.state) return;
   const a = next.state;
   const b = prev.state;
-  if (a.t !== b.t || a.mode !== b.mode) rebuild();
+  if (a.t !== b.t || a.mode !== b.mode || a.fit !== b.fit) rebuild();
   else if (a.step !== b.step) renderStep();
+  else if (a.follow !== b.follow && a.follow) follow(false);
 });
 
 function setBusy(on) {
@@ -223,12 +234,16 @@ function rebuild() {
   view.timeline = buildTimeline(vm, { t: view.t, mode: state.mode });
   view.sums = null;
   const width = $("#graph-scroll").clientWidth || 900;
-  graph.render(vm, { width });
+  graph.render(vm, { width, fit: state.fit === 1 });
   graph.setView(state.view);
   equations.render(vm, { t: view.t, act: state.act, K: state.K });
   accWs.setup(vm, { t: view.t, mode: state.mode, K: state.K });
   accWx.setup(vm, { t: view.t, mode: state.mode, K: state.K });
   fillLossStepSelect(vm, state);
+  const note = $("#detail-note");
+  note.hidden = vm.full;
+  note.textContent = vm.full ? "" : normsOnlyNote({ T: vm.T, H: vm.H, nIn: vm.nIn }, store.get().limits);
+  $("#unfolded").dataset.detail = vm.full ? "full" : "norms";
   $("#unfolded").dataset.steps = String(view.timeline.length);
   renderStep();
   $("#unfolded").dataset.ready = "true";
@@ -288,8 +303,14 @@ function renderStep() {
     if (s.kind === "term" && s.t === t) doneKs.add(s.k);
   }
   const info = { added: view.sums.added, stepKey: i, currentK: step.kind === "term" ? step.k : null, doneKs };
-  accWs.update(view.sums, info);
-  accWx.update(view.sums, info);
+  const last = i === view.timeline.length - 1 && backward;
+  const normsInfo = (W) => ({
+    termNorm: step.kind === "term" ? vm.termNorm(step.t, step.k, W) : null,
+    // the API's total is ∂E/∂W over the loss steps asked for: the sum shown when it is all of them
+    total: last && (state.mode === "all" || vm.lossSteps.length === 1) ? vm.gradNorms[W] : null,
+  });
+  accWs.update(view.sums, { ...info, ...normsInfo("Ws") });
+  accWx.update(view.sums, { ...info, ...normsInfo("Wx") });
   $("#step-caption").textContent = caption(step, vm.T);
   $("#step-count").textContent = `${i + 1} / ${view.timeline.length}`;
   $("#btn-prev").disabled = i === 0;
@@ -297,6 +318,13 @@ function renderStep() {
   $("#acc-done").hidden = !(backward && i === view.timeline.length - 1);
   document.body.dataset.step = String(i);
   document.body.dataset.stepKind = step.kind;
+  if (state.follow) follow(true);
+}
+
+/** The camera: the active element (or the column being computed) in view. */
+function follow(smooth) {
+  const active = [...$("#unfolded").querySelectorAll(".unfolded-view [data-active='true']")];
+  camera.show(active, { smooth });
 }
 
 // ---------------------------------------------------------------- stepping
@@ -313,6 +341,10 @@ function go(delta) {
   goTo(currentStepIndex() + delta);
 }
 
+/**
+ * Play: one animation frame at a time, the step shown is the one whose time has come (a slow
+ * frame skips steps instead of stretching the play), each step lasting stepMs at the speed set.
+ */
 function togglePlay() {
   if (view.playing) {
     stopPlay();
@@ -322,20 +354,27 @@ function togglePlay() {
   const btn = $("#btn-play");
   btn.setAttribute("aria-pressed", "true");
   btn.textContent = "❚❚ Pause";
-  const tick = () => {
-    if (currentStepIndex() >= view.timeline.length - 1) {
+  let due = performance.now() + 250; // when the next step is due
+  const frame = (now) => {
+    if (!view.playing) return;
+    let i = currentStepIndex();
+    const n = view.timeline.length;
+    while (now >= due && i < n - 1) {
+      i += 1;
+      due += stepMs(view.timeline[i].kind, n, store.get().state.speed);
+    }
+    if (i !== currentStepIndex()) goTo(i);
+    if (i >= n - 1) {
       stopPlay();
       return;
     }
-    go(1);
-    const kind = view.timeline[currentStepIndex()].kind;
-    view.playing = setTimeout(tick, PLAY_MS[kind] ?? PLAY_MS.default);
+    view.playing = requestAnimationFrame(frame);
   };
-  view.playing = setTimeout(tick, 250);
+  view.playing = requestAnimationFrame(frame);
 }
 
 function stopPlay() {
-  clearTimeout(view.playing);
+  cancelAnimationFrame(view.playing);
   view.playing = null;
   const btn = $("#btn-play");
   btn.setAttribute("aria-pressed", "false");

@@ -44,7 +44,7 @@ export class UnfoldedGraph {
   }
 
   /** Build the whole graph for a response; width is the space available in pixels. */
-  render(data, { width }) {
+  render(data, { width, fit = false }) {
     const H = data.s0.length;
     const layout = computeLayout({ T: data.T, H, nIn: data.steps[0].x.length, nOut: data.steps[0].y.length, width });
     this.layout = layout;
@@ -66,8 +66,10 @@ export class UnfoldedGraph {
     const unfolded = s("g", { class: "unfolded-view" }, ...[...cols.keys()].sort((a, b) => a - b).map(col));
     const folded = this.folded(layout, data);
     this.svg.setAttribute("viewBox", `0 0 ${layout.width} ${layout.height}`);
-    this.svg.setAttribute("width", layout.width);
-    this.svg.setAttribute("height", layout.height);
+    // fit: the whole graph scaled into the panel's width (no horizontal scrolling)
+    const zoom = fit && layout.width > width ? width / layout.width : 1;
+    this.svg.setAttribute("width", Math.floor(layout.width * zoom));
+    this.svg.setAttribute("height", Math.ceil(layout.height * zoom));
     this.svg.replaceChildren(unfolded, folded);
     this.cols = cols;
     this.setFoldOffsets();
