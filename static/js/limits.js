@@ -83,3 +83,19 @@ export function normsOnlyNote({ T, H, nIn = 1 }, limits) {
   return `Norms only: every term at T = ${T}, H = ${H} would be ${n.toLocaleString("en")} numbers, `
     + `over the server's limit of ${limits.max_full_numbers.toLocaleString("en")}; the graph and the sums show norms.`;
 }
+
+/**
+ * The messages about a link's own values for T and H that could not be used (out of range,
+ * not numbers): {name: {raw, message}}; the page shows the defaults and says why.
+ */
+export function linkErrors(hash, state, limits) {
+  const params = new URLSearchParams(String(hash || "").replace(/^#/, ""));
+  const out = {};
+  for (const name of ["T", "H"]) {
+    const raw = params.get(name);
+    if (raw === null || String(state[name]) === raw.trim()) continue;
+    const r = checkControl(name, raw, limits);
+    out[name] = { raw, message: `${r.error ?? `${name} = ${raw} cannot be used`} (from the link; ${state[name]} is shown)` };
+  }
+  return out;
+}

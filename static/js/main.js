@@ -10,7 +10,7 @@ import { EquationsPanel } from "./equations.js";
 import { Exporter } from "./export.js";
 import { LabView } from "./lab.js";
 import { Lecture } from "./lecture.js";
-import { checkControl, checkState, normsOnlyNote, readLimits } from "./limits.js";
+import { checkControl, checkState, linkErrors, normsOnlyNote, readLimits } from "./limits.js";
 import { showMatrix, hidePopover } from "./popover.js";
 import { PresetPicker } from "./presets.js";
 import { Store, controlForLoc, hashFromState, sineSequence, stateFromHash } from "./state.js";
@@ -457,6 +457,7 @@ function clickGraph(id, anchor) {
 
 bindControls();
 const startErrors = checkState(store.get().state, store.get().limits);
+const fromLink = linkErrors(location.hash, store.get().state, store.get().limits);
 syncControls(store.get());
 controller.loadTasks();
 training.init();
@@ -469,5 +470,9 @@ if (Object.keys(startErrors).length) {
   store.set({ fieldErrors: startErrors });
 } else {
   controller.fetchGraph();
+}
+if (Object.keys(fromLink).length) {
+  for (const [name, { raw }] of Object.entries(fromLink)) $(CONTROLS[name]).value = raw;
+  store.set({ fieldErrors: { ...store.get().fieldErrors, ...Object.fromEntries(Object.entries(fromLink).map(([n, e]) => [n, e.message])) } });
 }
 controller.refreshPrediction();
