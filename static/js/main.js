@@ -43,8 +43,8 @@ const view = {
 const camera = new Camera($("#graph-scroll"));
 const graph = new UnfoldedGraph($("#unfolded"), { onHover: hoverGraph, onClick: clickGraph });
 const equations = new EquationsPanel($("#equations-body"), { onHover: hoverTerm, onClick: clickTerm });
-const accWs = new Accumulator($("#acc-Ws"), "Ws", { onHover: hoverTerm });
-const accWx = new Accumulator($("#acc-Wx"), "Wx", { onHover: hoverTerm });
+const accWs = new Accumulator($("#acc-Ws"), "Ws", { onHover: hoverTerm, onScrub: scrubTo });
+const accWx = new Accumulator($("#acc-Wx"), "Wx", { onHover: hoverTerm, onScrub: scrubTo });
 const setState = (patch, opts) => controller.setState(patch, opts);
 const wiring = { getState: () => store.get().state, setState };
 const training = new TrainingView($("#train-panel"), store, {
@@ -69,11 +69,26 @@ const CONTROLS = {
   seq: "#ctl-seq", xs: "#ctl-xs", ds: "#ctl-ds", t: "#ctl-t",
 };
 
-function syncControls({ state, fieldErrors }) {
+function syncControls({ state, fieldErrors, tasks }) {
   for (const [name, sel] of Object.entries(CONTROLS)) {
     const el = $(sel);
     if (el && document.activeElement !== el && !(name in fieldErrors)) el.value = String(state[name]);
   }
+  // with a task chosen in the training panel, its sample and its loss steps are what is drawn
+  const task = state.task && tasks ? tasks.get(state.task) : null;
+  const taskSeq = $("#ctl-seq option[value='task']");
+  const taskLoss = $("#ctl-loss option[value='task']");
+  taskSeq.hidden = !task;
+  taskLoss.hidden = !task;
+  if (task) {
+    taskSeq.textContent = `task: ${task.title}`;
+    const ls = task.loss_steps;
+    taskLoss.textContent = ls === "all" ? "every step (task)" : ls === "last" ? "last only (task)" : `${ls} (task)`;
+    $("#ctl-seq").value = "task";
+    $("#ctl-loss").value = "task";
+  }
+  $("#ctl-seq").disabled = !!task;
+  $("#ctl-loss").disabled = !!task;
   $("#ctl-K").max = String(Math.max(1, view.vm ? view.vm.T : state.T));
   $("#out-K").textContent = state.K > 0 ? `K = ${state.K}` : "full";
   $("#ctl-mode").checked = state.mode === "all";
@@ -178,7 +193,7 @@ function onKey(ev) {
 // ---------------------------------------------------------------- the store → the page
 
 store.subscribe((next, prev) => {
-  if (next.state !== prev.state || next.fieldErrors !== prev.fieldErrors) syncControls(next);
+  if (next.state !== prev.state || next.fieldErrors !== prev.fieldErrors || next.tasks !== prev.tasks) syncControls(next);
   if (next.busy !== prev.busy) setBusy(next.busy);
   if (next.graphErrors !== prev.graphErrors || next.fieldErrors !== prev.fieldErrors) showErrors(next);
   if (next.answer !== prev.answer && next.answer) {
@@ -236,7 +251,8 @@ function rebuild() {
   const width = $("#graph-scroll").clientWidth || 900;
   graph.render(vm, { width, fit: state.fit === 1 });
   graph.setView(state.view);
-  equations.render(vm, { t: view.t, act: state.act, K: state.K });
+  const first = view.timeline[currentStepIndex()];
+  equations.render(vm, { t: view.t, act: state.act, K: state.K, activeK: first && first.kind === "term" ? first.k : null });
   accWs.setup(vm, { t: view.t, mode: state.mode, K: state.K });
   accWx.setup(vm, { t: view.t, mode: state.mode, K: state.K });
   fillLossStepSelect(vm, state);
@@ -293,8 +309,9 @@ function renderStep() {
   if (state.mode === "all" && backward && step.t !== view.t) {
     // all-loss-steps mode walks every t: the equations follow the t being animated
     view.t = step.t;
-    equations.render(vm, { t: step.t, act: state.act, K: state.K });
+    equations.render(vm, { t: step.t, act: state.act, K: state.K, activeK: step.k ?? null });
   }
+  equations.follow(step.kind === "term" ? step.k : null);
   equations.setFocus(activeTerms, view.hover ? hoverIds(view.hover) : []);
   view.sums = runningSums(vm, view.timeline, i, view.sums);
   const doneKs = new Set();
@@ -311,7 +328,7 @@ function renderStep() {
   });
   accWs.update(view.sums, { ...info, ...normsInfo("Ws") });
   accWx.update(view.sums, { ...info, ...normsInfo("Wx") });
-  $("#step-caption").textContent = caption(step, vm.T);
+  $("#step-caption").textContent = caption(step, vm.T, { lossKind: vm.lossKind, output: vm.output });
   $("#step-count").textContent = `${i + 1} / ${view.timeline.length}`;
   $("#btn-prev").disabled = i === 0;
   $("#btn-next").disabled = i === view.timeline.length - 1;
@@ -335,6 +352,12 @@ function goTo(index) {
   const i = Math.max(0, Math.min(n - 1, index));
   if (i === store.get().state.step) return;
   controller.setStep(i);
+}
+
+/** The strip of terms was scrubbed to term k: the animation step that adds it. */
+function scrubTo(k) {
+  const i = view.timeline.findIndex((s) => s.kind === "term" && s.t === view.t && s.k === k);
+  if (i >= 0) goTo(i);
 }
 
 function go(delta) {

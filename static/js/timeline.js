@@ -114,14 +114,18 @@ export function stepFocus(step, T) {
 }
 
 /** A one-line caption for a timeline step (plain text; the page adds the maths). */
-export function caption(step, T) {
+export function caption(step, T, { lossKind = "squared_error", output = "linear" } = {}) {
+  const loss = (t) => (lossKind === "cross_entropy"
+    ? `E${sub(t)} = −Σⱼ d${sub(t)},ⱼ log y${sub(t)},ⱼ (cross-entropy)`
+    : `E${sub(t)} = (d${sub(t)} − y${sub(t)})²`);
+  const y = (t) => (output === "softmax" ? `y${sub(t)} = softmax(s${sub(t)}Wy)` : `y${sub(t)} = s${sub(t)}Wy`);
   switch (step.kind) {
     case "ready":
       return `Forward pass over T = ${T} steps. Press → (or play) to animate it, then BPTT.`;
     case "forward":
-      return `Forward step ${step.t}: s${sub(step.t)} = Φ(x${sub(step.t)}Wx + s${sub(step.t - 1)}Ws), y${sub(step.t)} = s${sub(step.t)}Wy.`;
+      return `Forward step ${step.t}: s${sub(step.t)} = Φ(x${sub(step.t)}Wx + s${sub(step.t - 1)}Ws), ${y(step.t)}.`;
     case "loss":
-      return `Backward: the error enters at E${sub(step.t)} = (d${sub(step.t)} − y${sub(step.t)})².`;
+      return `Backward: the error enters at ${loss(step.t)}.`;
     case "output":
       return `∂E${sub(step.t)}/∂y${sub(step.t)} flows down Wy into s${sub(step.t)}.`;
     case "term":

@@ -87,7 +87,7 @@ export class UnfoldedGraph {
         s("text", { class: "value", x: n.cx, y: n.cy + 4 }, isLoss ? fmt(step.E, 2) : "–"),
         label("E", n.t, { class: "label", x: n.cx + n.grid.r + 4, y: n.cy - n.grid.r + 6 }),
         title(isLoss
-          ? `E${n.t} = (d${n.t} − y${n.t})² = ${fmt(step.E, 6)}   (d${n.t} = ${step.d.map((v) => fmt(v, 4)).join(", ")})`
+          ? `${data.lossKind === "cross_entropy" ? `E${n.t} = −Σ d log y` : `E${n.t} = (d${n.t} − y${n.t})²`} = ${fmt(step.E, 6)}   (d${n.t} = ${step.d.map((v) => fmt(v, 4)).join(", ")})`
           : `E${n.t}: not a loss step`),
       );
       return g;

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { EXPAND_MAX_T, norm, termFactors, termOrder } from "../../static/js/terms.js";
+import { EXPAND_MAX_T, norm, shownTerms, termFactors, termOrder } from "../../static/js/terms.js";
 import { viewModel } from "../../static/js/viewmodel.js";
 
 test("terms are written k = t, t−1, …, 1 like the lecture", () => {
@@ -33,4 +33,15 @@ test("norms, and term lookup through the view-model", () => {
   assert.deepEqual(vm.keptKs(2), [2]);
   assert.deepEqual(vm.lossSteps, [2]);
   assert.equal(vm.maxDelta, 2);
+});
+
+test("a long sum writes out the newest, the active term with its neighbours, and the oldest", () => {
+  assert.deepEqual(shownTerms(3, null), [3, 2, 1]);
+  assert.deepEqual(shownTerms(8, 4), [8, 7, 6, 5, 4, 3, 2, 1]);
+  assert.deepEqual(shownTerms(100, null), [100, 99, { gap: [98, 2] }, 1]);
+  assert.deepEqual(shownTerms(100, 52), [100, 99, { gap: [98, 54] }, 53, 52, 51, { gap: [50, 2] }, 1]);
+  assert.deepEqual(shownTerms(100, 2), [100, 99, { gap: [98, 4] }, 3, 2, 1]);
+  assert.deepEqual(shownTerms(100, 100), [100, 99, { gap: [98, 2] }, 1]);
+  const written = shownTerms(1000, 500).filter((x) => typeof x === "number");
+  assert.equal(written.length, 6, "the number of written terms does not grow with t");
 });
