@@ -51,6 +51,11 @@ export class Accumulator {
     const termMats = vm.full ? ts.map((lt) => vm.keptKs(lt).map((k) => vm.term(lt, k)[W])) : [];
     // One domain for the whole animation, so colours compare across steps.
     this.domain = maxAbs([totals, termMats]);
+    // large H: the sum takes the panel's width and the term being added goes below it
+    const wide = vm.H > 16;
+    this.root.classList.toggle("wide", wide);
+    this.sum.budget = wide ? 250 : 170;
+    this.term.budget = wide ? 250 : 90;
     this.head.replaceChildren(math("inline",
       all ? partial(mi("E"), sym(W)) : partial(sym("E", t), sym(W)), mo("="), m("munder", {}, mo("∑"), mi("k")),
       m("msubsup", {}, mi("C"), all ? row(mi("t"), mo(","), mi("k")) : row(mn(t), mo(","), mi("k")), sym(W))));
@@ -99,7 +104,7 @@ export class Accumulator {
     }
     this.sum.draw(values, this.domain);
     this.root.dataset.values = JSON.stringify(values);
-    this.total.textContent = `‖running sum‖ = ${norm(values).toPrecision(4)}`;
+    this.total.textContent = `‖running sum‖ = ${norm(values).toPrecision(4)}, largest |entry| ${fmt(maxAbs(values), 3)}`;
     const termBox = this.root.querySelector(".acc-add");
     if (added) {
       this.term.draw(added[W], this.domain);

@@ -17,6 +17,7 @@ import { Store, controlForLoc, hashFromState, sineSequence, stateFromHash } from
 import { norm } from "./terms.js";
 import { buildTimeline, caption, droppedKs, runningSums, stepFocus, termPath } from "./timeline.js";
 import { TrainingView } from "./training.js";
+import { MAX_CELLS, zoomWindow } from "./layout.js";
 import { UnfoldedGraph } from "./unfolded.js";
 import { chosenStep } from "./viewmodel.js";
 
@@ -41,7 +42,9 @@ const view = {
 };
 
 const camera = new Camera($("#graph-scroll"));
-const graph = new UnfoldedGraph($("#unfolded"), { onHover: hoverGraph, onClick: clickGraph });
+const graph = new UnfoldedGraph($("#unfolded"), {
+  onHover: hoverGraph, onClick: clickGraph, onExpand: () => setState({ zoom: 0 }),
+});
 const equations = new EquationsPanel($("#equations-body"), { onHover: hoverTerm, onClick: clickTerm });
 const accWs = new Accumulator($("#acc-Ws"), "Ws", { onHover: hoverTerm, onScrub: scrubTo });
 const accWx = new Accumulator($("#acc-Wx"), "Wx", { onHover: hoverTerm, onScrub: scrubTo });
@@ -204,7 +207,7 @@ store.subscribe((next, prev) => {
   if (!view.vm || next.state === prev.state) return;
   const a = next.state;
   const b = prev.state;
-  if (a.t !== b.t || a.mode !== b.mode || a.fit !== b.fit) rebuild();
+  if (a.t !== b.t || a.mode !== b.mode || a.fit !== b.fit || a.zoom !== b.zoom) rebuild();
   else if (a.step !== b.step) renderStep();
   else if (a.follow !== b.follow && a.follow) follow(false);
 });
@@ -248,8 +251,7 @@ function rebuild() {
   view.t = chosenStep(vm, state.t > 0 ? state.t : vm.T);
   view.timeline = buildTimeline(vm, { t: view.t, mode: state.mode });
   view.sums = null;
-  const width = $("#graph-scroll").clientWidth || 900;
-  graph.render(vm, { width, fit: state.fit === 1 });
+  drawGraph(vm, state, focusColumn(view.timeline[currentStepIndex()], vm.T));
   graph.setView(state.view);
   const first = view.timeline[currentStepIndex()];
   equations.render(vm, { t: view.t, act: state.act, K: state.K, activeK: first && first.kind === "term" ? first.k : null });
@@ -264,6 +266,32 @@ function rebuild() {
   renderStep();
   $("#unfolded").dataset.ready = "true";
   window.dispatchEvent(new CustomEvent("bptt:rendered"));
+}
+
+/** The column an animation step is about: where the semantic zoom centres. */
+function focusColumn(step, T) {
+  if (!step || step.kind === "ready") return 1;
+  return step.kind === "term" ? step.k : step.t;
+}
+
+/** The graph, with the middle columns folded away around `column` at long T (unless fitted). */
+function drawGraph(vm, state, column) {
+  const width = $("#graph-scroll").clientWidth || 900;
+  const shown = state.zoom && !state.fit ? zoomWindow(vm.T, column) : null;
+  view.zoomed = shown;
+  graph.render(vm, { width, fit: state.fit === 1, shown });
+  graph.setView(state.view);
+  $("#zoom-note").hidden = !shown;
+  $("#bar-note").hidden = vm.H <= MAX_CELLS;
+}
+
+/** Whether the focus column is two or more columns inside the window drawn in full. */
+function wellInside(shown, column) {
+  for (let d = -2; d <= 2; d += 1) {
+    const c = column + d;
+    if (c >= 1 && c <= view.vm.T && !shown.has(c)) return false;
+  }
+  return true;
 }
 
 function fillLossStepSelect(vm, state) {
@@ -292,6 +320,8 @@ function renderStep() {
   const backward = ["loss", "output", "term"].includes(step.kind);
   const t = backward ? step.t : view.t;
   const dropped = t ? droppedKs(t, state.K).flatMap((k) => [`Ws_${k}`, `Wx_${k}`]) : [];
+  const column = focusColumn(step, vm.T);
+  if (view.zoomed && !wellInside(view.zoomed, column)) drawGraph(vm, state, column); // the window moves
   const weights = new Map();
   if (backward) {
     weights.set(`Wy_${t}`, { norm: 1, max: 1 });

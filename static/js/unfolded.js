@@ -1,7 +1,7 @@
 // Renderer of the unfolded graph (svg#unfolded). Only draws: the data comes from main.js.
 
 import { arrowStyle, divergingColor, fmt, logLevel, maxAbs } from "./colors.js";
-import { arrowHead, cellOrigin, computeLayout, edges, nodes, selfLoop } from "./layout.js";
+import { GAP_W, arrowHead, cellOrigin, computeLayout, edges, nodes, selfLoop } from "./layout.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -29,7 +29,7 @@ function nodeVector(data, node) {
 }
 
 export class UnfoldedGraph {
-  constructor(svg, { onHover = () => {}, onClick = () => {} } = {}) {
+  constructor(svg, { onHover = () => {}, onClick = () => {}, onExpand = () => {} } = {}) {
     this.svg = svg;
     this.byId = new Map();
     this.svg.addEventListener("mouseover", (ev) => {
@@ -38,15 +38,20 @@ export class UnfoldedGraph {
     });
     this.svg.addEventListener("mouseleave", () => onHover(null));
     this.svg.addEventListener("click", (ev) => {
+      if (ev.target.closest("[data-gap]")) {
+        onExpand();
+        return;
+      }
       const hit = ev.target.closest("[data-node], [data-edge]");
       if (hit) onClick(hit.dataset.node ?? hit.dataset.edge, hit);
     });
   }
 
   /** Build the whole graph for a response; width is the space available in pixels. */
-  render(data, { width, fit = false }) {
+  render(data, { width, fit = false, shown = null }) {
     const H = data.s0.length;
-    const layout = computeLayout({ T: data.T, H, nIn: data.steps[0].x.length, nOut: data.steps[0].y.length, width });
+    const layout = computeLayout({ T: data.T, H, nIn: data.steps[0].x.length, nOut: data.steps[0].y.length, width, shown });
+    this.shown = shown;
     this.layout = layout;
     this.byId.clear();
     const scale = {
@@ -63,7 +68,13 @@ export class UnfoldedGraph {
     };
     for (const e of edges(layout)) col(e.t).append(this.edge(e));
     for (const n of nodes(layout)) col(n.t).append(this.node(data, n, scale));
-    const unfolded = s("g", { class: "unfolded-view" }, ...[...cols.keys()].sort((a, b) => a - b).map(col));
+    for (const [t, g] of cols) if (layout.collapsed(t)) g.classList.add("collapsed");
+    const gaps = layout.gaps.map((gap) => s("g", { class: "zoom-gap", "data-gap": `${gap.from}-${gap.to}`, tabindex: 0, role: "button" },
+      s("rect", { class: "gap-hit", x: gap.x - GAP_W / 2 + 4, y: layout.rows.E - 20, width: GAP_W - 8, height: layout.rows.x - layout.rows.E + 40, rx: 6 }),
+      s("text", { class: "gap-dots", x: gap.x, y: layout.rows.s + 6 }, "⋯"),
+      s("text", { class: "gap-note", x: gap.x, y: layout.rows.s + 24 }, `${gap.to - gap.from + 1} steps`),
+      title(`steps ${gap.from} to ${gap.to} folded away; click to show every step`)));
+    const unfolded = s("g", { class: "unfolded-view" }, ...[...cols.keys()].sort((a, b) => a - b).map(col), ...gaps);
     const folded = this.folded(layout, data);
     this.svg.setAttribute("viewBox", `0 0 ${layout.width} ${layout.height}`);
     // fit: the whole graph scaled into the panel's width (no horizontal scrolling)

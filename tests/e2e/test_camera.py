@@ -107,6 +107,36 @@ def test_play_at_t_100_walks_the_whole_timeline_in_seconds_at_speed_16(page: Pag
     assert n == 1 + 100 + 2 + 100
     page.click("#btn-play")
     # at ×16 a 203-step play takes about 30 s / 16 ≈ 2 s
-    expect(page.locator("body")).to_have_attribute("data-step", str(n - 1), timeout=8000)
+    expect(page.locator("body")).to_have_attribute("data-step", str(n - 1), timeout=15_000)
     expect(page.locator("#btn-play")).to_have_attribute("aria-pressed", "false")
     assert_in_view(page, "after play")
+
+
+def test_at_long_t_the_middle_folds_away_and_a_click_on_the_gap_shows_every_step(
+    page: Page,
+) -> None:
+    open_page(page, "#T=200")
+    collapsed = "svg#unfolded .col.collapsed"
+    assert page.locator(collapsed).count() > 150
+    # every node keeps its hook, folded or not
+    assert page.locator("svg#unfolded [data-node='s_100']").count() == 1
+    expect(page.locator("#zoom-note")).to_be_visible()
+    page.click("#btn-back")  # E_200: the window moves to the right end
+    expect(page.locator("svg#unfolded .col[data-col='200']")).not_to_have_class("col collapsed")
+    assert_in_view(page, "at E_200 with the middle folded")
+    gap = page.locator("svg#unfolded [data-gap]").first
+    gap.scroll_into_view_if_needed()
+    gap.click()
+    assert "zoom=0" in page.evaluate("location.hash")
+    expect(page.locator(collapsed)).to_have_count(0)
+    assert_in_view(page, "every step shown")
+
+
+def test_large_h_draws_norm_bars_and_says_so_in_the_legend(page: Page) -> None:
+    open_page(page, "#T=10&H=64")
+    expect(page.locator("#bar-note")).to_be_visible()
+    assert page.locator("svg#unfolded [data-node='s_3'] .bar").count() == 1
+    size = page.eval_on_selector("#acc-Wx svg.acc-sum", "e => [e.clientWidth, e.clientHeight]")
+    assert size[0] >= 128 and size[1] >= 10, f"the Wx sum is a speck: {size}"
+    open_page(page, "#T=10&H=3")
+    expect(page.locator("#bar-note")).to_be_hidden()
