@@ -15,7 +15,7 @@ import { showMatrix, hidePopover } from "./popover.js";
 import { PresetPicker } from "./presets.js";
 import { Store, controlForLoc, hashFromState, sineSequence, stateFromHash } from "./state.js";
 import { norm } from "./terms.js";
-import { buildTimeline, caption, droppedKs, runningSums, stepFocus, termPath } from "./timeline.js";
+import { buildTimeline, caption, droppedKs, foldedFocus, runningSums, stepFocus, termPath } from "./timeline.js";
 import { TrainingView } from "./training.js";
 import { MAX_CELLS, zoomWindow } from "./layout.js";
 import { UnfoldedGraph } from "./unfolded.js";
@@ -104,6 +104,9 @@ function syncControls({ state, fieldErrors, tasks }) {
   $("#custom-seq").hidden = !custom;
   $("#ctl-T").disabled = custom;
   graph.setView(state.view);
+  $("#graph-title").textContent = state.view === "folded"
+    ? "The network folded: one cell, the same weights at every step"
+    : "The network unfolded in time";
   lecture.sync(state);
   presets.sync(state);
 }
@@ -198,6 +201,7 @@ function onKey(ev) {
 store.subscribe((next, prev) => {
   if (next.state !== prev.state || next.fieldErrors !== prev.fieldErrors || next.tasks !== prev.tasks) syncControls(next);
   if (next.busy !== prev.busy) setBusy(next.busy);
+  if (next.run.diverged !== prev.run.diverged) showGraphWarning();
   if (next.graphErrors !== prev.graphErrors || next.fieldErrors !== prev.fieldErrors) showErrors(next);
   if (next.answer !== prev.answer && next.answer) {
     $("#status").textContent = `Computed in ${Math.round(next.answer.ms)} ms.`;
@@ -258,6 +262,7 @@ function rebuild() {
   accWs.setup(vm, { t: view.t, mode: state.mode, K: state.K });
   accWx.setup(vm, { t: view.t, mode: state.mode, K: state.K });
   fillLossStepSelect(vm, state);
+  showGraphWarning();
   const note = $("#detail-note");
   note.hidden = vm.full;
   note.textContent = vm.full ? "" : normsOnlyNote({ T: vm.T, H: vm.H, nIn: vm.nIn }, store.get().limits);
@@ -266,6 +271,22 @@ function rebuild() {
   renderStep();
   $("#unfolded").dataset.ready = "true";
   window.dispatchEvent(new CustomEvent("bptt:rendered"));
+}
+
+/** Overflowed values (or a diverged training run) get a warning on the graph, not silent zeros. */
+function showGraphWarning() {
+  const { answer, run } = store.get();
+  const box = $("#graph-warning");
+  const parts = [];
+  if (answer && !answer.vm.finite) {
+    const bad = Object.entries(answer.vm.gradNorms).filter(([, v]) => !Number.isFinite(v)).map(([n]) => `∂E/∂${n}`);
+    parts.push(`Values overflowed${bad.length ? ` (${bad.join(", ")} not finite)` : ""}: the terms and sums drawn are not meaningful.`);
+    if (answer.vm.diagnostics && answer.vm.diagnostics.warnings.length) parts.push(answer.vm.diagnostics.warnings.join("; "));
+  }
+  if (run.diverged) parts.push(`Training diverged at step ${run.step}; the graph shows the last finite weights.`);
+  box.textContent = parts.join(" ");
+  box.hidden = parts.length === 0;
+  $("#unfolded").dataset.finite = String(!(answer && !answer.vm.finite));
 }
 
 /** The column an animation step is about: where the semantic zoom centres. */
@@ -334,7 +355,7 @@ function renderStep() {
       }
     }
   }
-  graph.setFocus({ active: focus.active, lit: focus.lit, revealed: focus.revealed, dropped, weights, backward });
+  graph.setFocus({ active: focus.active, lit: focus.lit, revealed: focus.revealed, dropped, weights, backward, folded: foldedFocus(step) });
   const activeTerms = step.kind === "term" ? [`Ws_${step.k}`, `Wx_${step.k}`] : step.kind === "output" ? ["Wy"] : [];
   if (state.mode === "all" && backward && step.t !== view.t) {
     // all-loss-steps mode walks every t: the equations follow the t being animated
@@ -362,7 +383,7 @@ function renderStep() {
   $("#step-count").textContent = `${i + 1} / ${view.timeline.length}`;
   $("#btn-prev").disabled = i === 0;
   $("#btn-next").disabled = i === view.timeline.length - 1;
-  $("#acc-done").hidden = !(backward && i === view.timeline.length - 1);
+  $("#acc-done").hidden = !(backward && i === view.timeline.length - 1 && vm.finite);
   document.body.dataset.step = String(i);
   document.body.dataset.stepKind = step.kind;
   if (state.follow) follow(true);

@@ -21,12 +21,16 @@ export function termFactors(t, k, W) {
   return factors;
 }
 
-/** Frobenius norm of a matrix (nested lists) or Euclidean norm of a vector. */
+/**
+ * Frobenius norm of a matrix (nested lists) or Euclidean norm of a vector; NaN when an entry
+ * is null (the API's stand-in for a value that overflowed), never a silent 0.
+ */
 export function norm(values) {
   let sum = 0;
   const walk = (v) => {
     if (Array.isArray(v)) v.forEach(walk);
     else if (typeof v === "number") sum += v * v;
+    else sum = Number.NaN;
   };
   walk(values);
   return Math.sqrt(sum);

@@ -144,3 +144,25 @@ export function sub(v) {
     .map((c) => SUBS[c] ?? c)
     .join("");
 }
+
+/**
+ * What a timeline step lights in the folded view (one cell, the Ws loop): the same step as in
+ * the unfolded graph, on the one cell that stands for every t, with a note naming the step.
+ */
+export function foldedFocus(step) {
+  switch (step.kind) {
+    case "forward":
+      return { nodes: ["s"], edges: ["Wx", "Ws_loop"], note: `t = ${step.t}: s${sub(step.t)} from x${sub(step.t)} and s${sub(step.t - 1)}`, backward: false };
+    case "loss":
+      return { nodes: ["E"], edges: [], note: `the error enters at E${sub(step.t)}`, backward: true };
+    case "output":
+      return { nodes: ["y"], edges: ["Wy"], note: `down Wy into s${sub(step.t)}`, backward: true };
+    case "term":
+      return {
+        nodes: ["s"], edges: ["Ws_loop", "Wx"], backward: true,
+        note: `term k = ${step.k}: ${step.t - step.k} time${step.t - step.k === 1 ? "" : "s"} back round the loop`,
+      };
+    default:
+      return { nodes: [], edges: [], note: "", backward: false };
+  }
+}

@@ -175,7 +175,9 @@ export class UnfoldedGraph {
       box("x", rows.x, grids.x), box("s", rows.s, grids.s), box("y", rows.y, grids.y), box("E", rows.E, grids.E),
       s("text", { class: "fold-note", x: cx + grids.s.w / 2 + 70, y: rows.s + 4 },
         `the same Wx, Ws, Wy at every one of the T = ${data.T} steps`),
+      s("text", { class: "fold-step", x: cx + grids.s.w / 2 + 70, y: rows.s + 26 }, ""),
     );
+    this.foldStep = g.querySelector(".fold-step");
     return g;
   }
 
@@ -196,7 +198,8 @@ export class UnfoldedGraph {
    * Mark the state of an animation step: active and lit elements, columns whose forward
    * values are revealed, dropped terms, and arrow weights (log scale of ‖δ_{t,k}‖).
    */
-  setFocus({ active, lit, revealed, dropped, weights, backward }) {
+  setFocus({ active, lit, revealed, dropped, weights, backward, folded = null }) {
+    if (folded) this.setFoldedFocus(folded);
     const T = this.layout.T;
     const activeSet = new Set([...active.nodes, ...active.edges]);
     const litSet = new Set([...lit.nodes, ...lit.edges]);
@@ -225,6 +228,18 @@ export class UnfoldedGraph {
       shaft.style.setProperty("stroke-width", `${st.width.toFixed(2)}px`);
       g.style.setProperty("opacity", st.opacity.toFixed(3));
     }
+  }
+
+  /** The folded cell lights what the step computes (data-active on the cell's parts), and says which step. */
+  setFoldedFocus({ nodes, edges, note, backward }) {
+    const on = new Set([...nodes, ...edges]);
+    for (const el of this.svg.querySelectorAll(".folded-view [data-node], .folded-view [data-edge]")) {
+      const id = el.dataset.node ?? el.dataset.edge;
+      if (on.has(id)) el.dataset.active = "true";
+      else delete el.dataset.active;
+    }
+    this.svg.querySelector(".folded-view").classList.toggle("backward", backward);
+    if (this.foldStep) this.foldStep.textContent = note;
   }
 
   /** Highlight a path (hover), e.g. {nodes: ["E_3", "s_3"], edges: ["Ws_3"]}; null clears. */

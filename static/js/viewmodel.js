@@ -48,6 +48,7 @@ export function viewModel(data, { model = {}, task = "" } = {}) {
   };
   const deltas = new Map();
   for (const t of lossSteps) for (const k of keptKs(t)) deltas.set(`${t},${k}`, deltaNorm(t, k));
+  // null stands for a non-finite number in the JSON: its norm is NaN (terms.norm), not a silent 0
   const gradNorms = Object.fromEntries(Object.entries(data.grads || {}).map(([name, g]) => [name, norm(g)]));
   const finite = data.diagnostics ? data.diagnostics.finite !== false : true;
   return {

@@ -104,3 +104,18 @@ test("a term's path runs from E_t down to s_k and its weight arrows", () => {
   });
   assert.deepEqual(termPath(1, 1).edges, ["Wy_1", "Ws_1", "Wx_1"]);
 });
+
+test("the folded view lights the cell's part of each step and names the step", async () => {
+  const { foldedFocus } = await import("../../static/js/timeline.js");
+  assert.deepEqual(foldedFocus({ kind: "forward", t: 2 }).nodes, ["s"]);
+  assert.deepEqual(foldedFocus({ kind: "loss", t: 3 }).nodes, ["E"]);
+  assert.deepEqual(foldedFocus({ kind: "output", t: 3 }).edges, ["Wy"]);
+  const term = foldedFocus({ kind: "term", t: 3, k: 1 });
+  assert.ok(term.backward && term.edges.includes("Ws_loop"));
+  assert.match(term.note, /2 times back/);
+});
+
+test("an overflowed value (null in the JSON) has a NaN norm, not 0", async () => {
+  const { norm } = await import("../../static/js/terms.js");
+  assert.ok(Number.isNaN(norm([[1, null]])));
+});
