@@ -1,7 +1,7 @@
 // Renderer of the unfolded graph (svg#unfolded). Only draws: the data comes from main.js.
 
 import { arrowStyle, divergingColor, fmt, logLevel, maxAbs } from "./colors.js";
-import { arrowHead, cellOrigin, computeLayout, edges, nodes, selfLoop } from "./layout.js";
+import { GAP_W, arrowHead, cellOrigin, computeLayout, edges, nodes, selfLoop } from "./layout.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -29,7 +29,7 @@ function nodeVector(data, node) {
 }
 
 export class UnfoldedGraph {
-  constructor(svg, { onHover = () => {}, onClick = () => {} } = {}) {
+  constructor(svg, { onHover = () => {}, onClick = () => {}, onExpand = () => {} } = {}) {
     this.svg = svg;
     this.byId = new Map();
     this.svg.addEventListener("mouseover", (ev) => {
@@ -38,15 +38,20 @@ export class UnfoldedGraph {
     });
     this.svg.addEventListener("mouseleave", () => onHover(null));
     this.svg.addEventListener("click", (ev) => {
+      if (ev.target.closest("[data-gap]")) {
+        onExpand();
+        return;
+      }
       const hit = ev.target.closest("[data-node], [data-edge]");
       if (hit) onClick(hit.dataset.node ?? hit.dataset.edge, hit);
     });
   }
 
   /** Build the whole graph for a response; width is the space available in pixels. */
-  render(data, { width }) {
+  render(data, { width, fit = false, shown = null }) {
     const H = data.s0.length;
-    const layout = computeLayout({ T: data.T, H, nIn: data.steps[0].x.length, nOut: data.steps[0].y.length, width });
+    const layout = computeLayout({ T: data.T, H, nIn: data.steps[0].x.length, nOut: data.steps[0].y.length, width, shown });
+    this.shown = shown;
     this.layout = layout;
     this.byId.clear();
     const scale = {
@@ -63,11 +68,19 @@ export class UnfoldedGraph {
     };
     for (const e of edges(layout)) col(e.t).append(this.edge(e));
     for (const n of nodes(layout)) col(n.t).append(this.node(data, n, scale));
-    const unfolded = s("g", { class: "unfolded-view" }, ...[...cols.keys()].sort((a, b) => a - b).map(col));
+    for (const [t, g] of cols) if (layout.collapsed(t)) g.classList.add("collapsed");
+    const gaps = layout.gaps.map((gap) => s("g", { class: "zoom-gap", "data-gap": `${gap.from}-${gap.to}`, tabindex: 0, role: "button" },
+      s("rect", { class: "gap-hit", x: gap.x - GAP_W / 2 + 4, y: layout.rows.E - 20, width: GAP_W - 8, height: layout.rows.x - layout.rows.E + 40, rx: 6 }),
+      s("text", { class: "gap-dots", x: gap.x, y: layout.rows.s + 6 }, "⋯"),
+      s("text", { class: "gap-note", x: gap.x, y: layout.rows.s + 24 }, `${gap.to - gap.from + 1} steps`),
+      title(`steps ${gap.from} to ${gap.to} folded away; click to show every step`)));
+    const unfolded = s("g", { class: "unfolded-view" }, ...[...cols.keys()].sort((a, b) => a - b).map(col), ...gaps);
     const folded = this.folded(layout, data);
     this.svg.setAttribute("viewBox", `0 0 ${layout.width} ${layout.height}`);
-    this.svg.setAttribute("width", layout.width);
-    this.svg.setAttribute("height", layout.height);
+    // fit: the whole graph scaled into the panel's width (no horizontal scrolling)
+    const zoom = fit && layout.width > width ? width / layout.width : 1;
+    this.svg.setAttribute("width", Math.floor(layout.width * zoom));
+    this.svg.setAttribute("height", Math.ceil(layout.height * zoom));
     this.svg.replaceChildren(unfolded, folded);
     this.cols = cols;
     this.setFoldOffsets();
@@ -85,7 +98,7 @@ export class UnfoldedGraph {
         s("text", { class: "value", x: n.cx, y: n.cy + 4 }, isLoss ? fmt(step.E, 2) : "–"),
         label("E", n.t, { class: "label", x: n.cx + n.grid.r + 4, y: n.cy - n.grid.r + 6 }),
         title(isLoss
-          ? `E${n.t} = (d${n.t} − y${n.t})² = ${fmt(step.E, 6)}   (d${n.t} = ${step.d.map((v) => fmt(v, 4)).join(", ")})`
+          ? `${data.lossKind === "cross_entropy" ? `E${n.t} = −Σ d log y` : `E${n.t} = (d${n.t} − y${n.t})²`} = ${fmt(step.E, 6)}   (d${n.t} = ${step.d.map((v) => fmt(v, 4)).join(", ")})`
           : `E${n.t}: not a loss step`),
       );
       return g;
@@ -162,7 +175,9 @@ export class UnfoldedGraph {
       box("x", rows.x, grids.x), box("s", rows.s, grids.s), box("y", rows.y, grids.y), box("E", rows.E, grids.E),
       s("text", { class: "fold-note", x: cx + grids.s.w / 2 + 70, y: rows.s + 4 },
         `the same Wx, Ws, Wy at every one of the T = ${data.T} steps`),
+      s("text", { class: "fold-step", x: cx + grids.s.w / 2 + 70, y: rows.s + 26 }, ""),
     );
+    this.foldStep = g.querySelector(".fold-step");
     return g;
   }
 
@@ -183,7 +198,8 @@ export class UnfoldedGraph {
    * Mark the state of an animation step: active and lit elements, columns whose forward
    * values are revealed, dropped terms, and arrow weights (log scale of ‖δ_{t,k}‖).
    */
-  setFocus({ active, lit, revealed, dropped, weights, backward }) {
+  setFocus({ active, lit, revealed, dropped, weights, backward, folded = null }) {
+    if (folded) this.setFoldedFocus(folded);
     const T = this.layout.T;
     const activeSet = new Set([...active.nodes, ...active.edges]);
     const litSet = new Set([...lit.nodes, ...lit.edges]);
@@ -212,6 +228,18 @@ export class UnfoldedGraph {
       shaft.style.setProperty("stroke-width", `${st.width.toFixed(2)}px`);
       g.style.setProperty("opacity", st.opacity.toFixed(3));
     }
+  }
+
+  /** The folded cell lights what the step computes (data-active on the cell's parts), and says which step. */
+  setFoldedFocus({ nodes, edges, note, backward }) {
+    const on = new Set([...nodes, ...edges]);
+    for (const el of this.svg.querySelectorAll(".folded-view [data-node], .folded-view [data-edge]")) {
+      const id = el.dataset.node ?? el.dataset.edge;
+      if (on.has(id)) el.dataset.active = "true";
+      else delete el.dataset.active;
+    }
+    this.svg.querySelector(".folded-view").classList.toggle("backward", backward);
+    if (this.foldStep) this.foldStep.textContent = note;
   }
 
   /** Highlight a path (hover), e.g. {nodes: ["E_3", "s_3"], edges: ["Ws_3"]}; null clears. */
