@@ -111,9 +111,10 @@ export class Accumulator {
       this.termLabel.textContent = `+ term k = ${added.k}\n‖·‖ = ${norm(added[W]).toPrecision(3)}`;
       termBox.classList.remove("idle");
       if (this.lastKey !== stepKey) {
+        // restart the CSS animation a frame later (reading the layout to restart it would force one)
         termBox.classList.remove("pulse");
-        void termBox.getBoundingClientRect(); // restart the CSS animation
-        termBox.classList.add("pulse");
+        cancelAnimationFrame(this.pulseFrame);
+        this.pulseFrame = requestAnimationFrame(() => termBox.classList.add("pulse"));
       }
     } else {
       this.term.draw(values.map((r) => r.map(() => 0)), this.domain);

@@ -163,6 +163,8 @@ export class Controller {
       const detail = fullFits({ T, H: state.H, nIn }, limits) ? "full" : "norms";
       const body = bpttRequest(state, { task, sample, weights: run.weights, detail });
       const { data, ms } = await postBptt(body, { signal: controller.signal });
+      // parsing the answer was one task; the view-model and the redraw are the next
+      await new Promise((resolve) => setTimeout(resolve, 0));
       if (controller.signal.aborted) return;
       const vm = viewModel(data, { model: body.model, task: state.task });
       this.store.set({ answer: { vm, state, body, ms }, graphErrors: [] });
