@@ -168,7 +168,8 @@ export class Controller {
       if (controller.signal.aborted) return;
       const vm = viewModel(data, { model: body.model, task: state.task });
       this.store.set({ answer: { vm, state, body, ms }, graphErrors: [] });
-      this.compare();
+      // while training the graph follows every chunk; the comparison waits for the pause
+      if (!this.store.get().training.playing) this.compare();
     } catch (err) {
       if (err.name === "AbortError") return;
       this.store.set({ graphErrors: asErrors(err) });
@@ -316,7 +317,9 @@ export class Controller {
 
   /** Stop issuing requests; a chunk in flight is still applied when it returns. */
   trainPause() {
+    const was = this.store.get().training.playing;
     this.setTraining({ playing: false });
+    if (was) this.compare();
   }
 
   async trainStep() {
