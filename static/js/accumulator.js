@@ -103,7 +103,8 @@ export class Accumulator {
       return;
     }
     this.sum.draw(values, this.domain);
-    this.root.dataset.values = JSON.stringify(values);
+    // the numbers for tests and scripts; a large sum (over 1,024 entries) is left out
+    this.root.dataset.values = values.length * values[0].length <= 1024 ? JSON.stringify(values) : "";
     this.total.textContent = `‖running sum‖ = ${norm(values).toPrecision(4)}, largest |entry| ${fmt(maxAbs(values), 3)}`;
     const termBox = this.root.querySelector(".acc-add");
     if (added) {
@@ -111,9 +112,10 @@ export class Accumulator {
       this.termLabel.textContent = `+ term k = ${added.k}\n‖·‖ = ${norm(added[W]).toPrecision(3)}`;
       termBox.classList.remove("idle");
       if (this.lastKey !== stepKey) {
+        // restart the CSS animation a frame later (reading the layout to restart it would force one)
         termBox.classList.remove("pulse");
-        void termBox.getBoundingClientRect(); // restart the CSS animation
-        termBox.classList.add("pulse");
+        cancelAnimationFrame(this.pulseFrame);
+        this.pulseFrame = requestAnimationFrame(() => termBox.classList.add("pulse"));
       }
     } else {
       this.term.draw(values.map((r) => r.map(() => 0)), this.domain);

@@ -163,10 +163,13 @@ export class Controller {
       const detail = fullFits({ T, H: state.H, nIn }, limits) ? "full" : "norms";
       const body = bpttRequest(state, { task, sample, weights: run.weights, detail });
       const { data, ms } = await postBptt(body, { signal: controller.signal });
+      // parsing the answer was one task; the view-model and the redraw are the next
+      await new Promise((resolve) => setTimeout(resolve, 0));
       if (controller.signal.aborted) return;
       const vm = viewModel(data, { model: body.model, task: state.task });
       this.store.set({ answer: { vm, state, body, ms }, graphErrors: [] });
-      this.compare();
+      // while training the graph follows every chunk; the comparison waits for the pause
+      if (!this.store.get().training.playing) this.compare();
     } catch (err) {
       if (err.name === "AbortError") return;
       this.store.set({ graphErrors: asErrors(err) });
@@ -314,7 +317,9 @@ export class Controller {
 
   /** Stop issuing requests; a chunk in flight is still applied when it returns. */
   trainPause() {
+    const was = this.store.get().training.playing;
     this.setTraining({ playing: false });
+    if (was) this.compare();
   }
 
   async trainStep() {

@@ -8,7 +8,10 @@ import { decaySeries, logGrid, logSlope, measuredRegime, regime } from "./flowla
 import { GradcheckView } from "./gradcheck.js";
 import { Heatmap } from "./heatmap.js";
 import { loadPlotly } from "./plotlyloader.js";
+import { watchVisible } from "./visible.js";
 import { WeightsPanel } from "./weights.js";
+
+const TRAINING_REDRAW_MS = 2000; // while training, the lab's plots follow at most this often
 
 const $ = (sel) => document.querySelector(sel);
 const FLOW_LABELS = {
@@ -48,6 +51,11 @@ export class LabView {
       trunc: new Heatmap($("#cmp-trunc"), { budget: 120, max: 30, label: "∂E/∂Ws truncated" }),
     };
     this.pending = null;
+    this.dirty = false;
+    this.lastDraw = 0;
+    // plotly redraws cost 20–300 ms each: only for a panel on screen, and when it comes into view
+    this.flowVisible = watchVisible($("#flowlab"), () => this.dirty && this.scheduleFlow());
+    this.weightsVisible = watchVisible($("#weights"), () => this.dirty && this.scheduleFlow());
     this.bind();
     store.subscribe((next, prev) => this.update(next, prev));
     this.syncControls(store.get().state);
@@ -76,12 +84,12 @@ export class LabView {
   update(next, prev) {
     if (next.state !== prev.state) this.syncControls(next.state);
     if (next.answer !== prev.answer && next.answer) {
-      this.weights.render(next.answer.vm.weights);
       this.gradcheckView.clear(this.gradcheckShown ? "The model changed: run the check again." : "");
       this.gradcheckShown = false;
       showError("err-gradcheck", "");
     }
-    if (next.answer !== prev.answer || (next.state.flow !== prev.state?.flow)) this.scheduleFlow();
+    const stopped = prev.training && prev.training.playing && !next.training.playing;
+    if (next.answer !== prev.answer || next.state.flow !== prev.state?.flow || (stopped && this.dirty)) this.scheduleFlow();
     if (next.compare !== prev.compare && next.compare) this.showGap(next.compare);
     if (next.compareError !== prev.compareError) showError("err-cK", next.compareError);
     if (next.answer !== prev.answer || next.state.cK !== prev.state?.cK) this.syncCompareSlider(next);
@@ -154,11 +162,19 @@ export class LabView {
 
   /** The flow plots redrawn at the next animation frame (one redraw for several changes). */
   scheduleFlow() {
+    this.dirty = true;
     if (this.pending) return;
-    this.pending = requestAnimationFrame(() => {
+    const training = this.store.get().training.playing;
+    // while training, a lab off screen is drawn when it scrolls into view (or training stops)
+    if (training && !this.flowVisible() && !this.weightsVisible() && this.drawnOnce) return;
+    const wait = training ? Math.max(0, this.lastDraw + TRAINING_REDRAW_MS - performance.now()) : 0;
+    this.pending = setTimeout(() => requestAnimationFrame(() => {
       this.pending = null;
+      this.dirty = false;
+      this.lastDraw = performance.now();
+      this.drawnOnce = true;
       this.drawFlow();
-    });
+    }), wait);
   }
 
   /** The flow map and the decay plot of the current answer (plotly, loaded on first use). */
@@ -166,6 +182,7 @@ export class LabView {
     const { answer, state } = this.store.get();
     if (!answer) return;
     const vm = answer.vm;
+    this.weights.render(vm.weights); // with the lab's plots: off screen while training, later
     const series = decaySeries(vm);
     const slope = logSlope(series.lag, series.value);
     this.showDiagnostics(vm, slope);

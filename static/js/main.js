@@ -175,11 +175,6 @@ function bindControls() {
   window.addEventListener("popstate", () => controller.fromUrl(location.hash));
   window.addEventListener("hashchange", () => controller.fromUrl(location.hash));
   document.addEventListener("keydown", onKey);
-  let resizeTimer = null;
-  window.addEventListener("resize", () => {
-    clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => view.vm && rebuild(), 200);
-  });
   document.addEventListener("click", (ev) => {
     if (!ev.target.closest("#popover, [data-term], [data-node], [data-edge]")) hidePopover();
   });
@@ -273,6 +268,25 @@ function rebuild() {
   window.dispatchEvent(new CustomEvent("bptt:rendered"));
 }
 
+/**
+ * The graph box's width, measured once and then kept up to date by a ResizeObserver: reading
+ * clientWidth at every redraw forced a layout of the whole page (60–400 ms while training).
+ */
+function graphWidth() {
+  if (view.width === undefined) {
+    const box = $("#graph-scroll");
+    view.width = box.clientWidth || 900;
+    new ResizeObserver(([entry]) => {
+      const w = Math.round(entry.contentRect.width);
+      if (w > 0 && w !== view.width) {
+        view.width = w;
+        if (view.vm) rebuild();
+      }
+    }).observe(box);
+  }
+  return view.width;
+}
+
 /** Overflowed values (or a diverged training run) get a warning on the graph, not silent zeros. */
 function showGraphWarning() {
   const { answer, run } = store.get();
@@ -297,7 +311,7 @@ function focusColumn(step, T) {
 
 /** The graph, with the middle columns folded away around `column` at long T (unless fitted). */
 function drawGraph(vm, state, column) {
-  const width = $("#graph-scroll").clientWidth || 900;
+  const width = graphWidth();
   const shown = state.zoom && !state.fit ? zoomWindow(vm.T, column) : null;
   view.zoomed = shown;
   graph.render(vm, { width, fit: state.fit === 1, shown });
@@ -386,13 +400,21 @@ function renderStep() {
   $("#acc-done").hidden = !(backward && i === view.timeline.length - 1 && vm.finite);
   document.body.dataset.step = String(i);
   document.body.dataset.stepKind = step.kind;
-  if (state.follow) follow(true);
+  if (state.follow && (i !== view.followed || graph.key !== view.followedKey)) {
+    view.followed = i;
+    view.followedKey = graph.key;
+    follow(true);
+  }
 }
 
 /** The camera: the active element (or the column being computed) in view. */
 function follow(smooth) {
-  const active = [...$("#unfolded").querySelectorAll(".unfolded-view [data-active='true']")];
-  camera.show(active, { smooth });
+  // measured at the start of the next frame, when the layout is due anyway (no forced layout)
+  cancelAnimationFrame(view.followFrame);
+  view.followFrame = requestAnimationFrame(() => {
+    const active = [...$("#unfolded").querySelectorAll(".unfolded-view [data-active='true']")];
+    camera.show(active, { smooth });
+  });
 }
 
 // ---------------------------------------------------------------- stepping

@@ -7,6 +7,9 @@ import { loadPlotly } from "./plotlyloader.js";
 import { registerPresets } from "./presets.js";
 import { PredictionPlot, TrainCurves } from "./trainplots.js";
 import { TASK_PRESETS, checkNumber } from "./trainrun.js";
+import { watchVisible } from "./visible.js";
+
+const PLOT_EVERY_MS = 500; // while training, the curves and the prediction follow at most this often
 
 const TYPING_MS = 350;
 const OWN = ["task", "opt", "lr", "clip", "tK"]; // controls of this panel; H and T are the page's
@@ -27,6 +30,8 @@ export class TrainingView {
     this.pred = null;
     this.shownHistory = 0; // logged steps already on the curves
     this.pending = null; // a redraw waiting for the next animation frame
+    this.lastPlot = 0;
+    this.plotsVisible = watchVisible(root, () => this.schedule());
     try {
       registerPresets(TASK_PRESETS);
     } catch (err) {
@@ -109,14 +114,28 @@ export class TrainingView {
 
   /** Plotly work batched into one animation frame (a chunk's answer and its prediction together). */
   schedule() {
-    if (this.pending) return;
-    this.pending = requestAnimationFrame(() => {
-      this.pending = null;
-      this.drawPlots(this.store.get());
-    });
+    if (this.pending) {
+      this.again = true; // drawn once the redraw in progress is done
+      return;
+    }
+    const playing = this.store.get().training.playing;
+    if (playing && !this.plotsVisible()) return; // drawn when the panel scrolls into view
+    const wait = playing ? Math.max(0, this.lastPlot + PLOT_EVERY_MS - performance.now()) : 0;
+    this.pending = setTimeout(() => requestAnimationFrame(async () => {
+      this.lastPlot = performance.now();
+      try {
+        await this.drawPlots(this.store.get());
+      } finally {
+        this.pending = null;
+        if (this.again) {
+          this.again = false;
+          this.schedule();
+        }
+      }
+    }), wait);
   }
 
-  drawPlots({ run, training, prediction }) {
+  async drawPlots({ run, training, prediction }) {
     if (this.curves) {
       if (run.gen !== this.shownGen && !(training.keepCurves && run.history.length === 0)) {
         this.curves.reset(); // a new run: its curves replace the last run's
@@ -124,8 +143,10 @@ export class TrainingView {
         this.shownGen = run.gen;
       }
       if (run.gen === this.shownGen && run.history.length > this.shownHistory) {
-        this.curves.extend(run.history.slice(this.shownHistory));
+        const from = this.shownHistory;
         this.shownHistory = run.history.length;
+        await this.curves.extend(run.history.slice(from));
+        await new Promise((resolve) => requestAnimationFrame(resolve));
       }
     }
     if (this.pred && prediction && prediction !== this.predShown) {
@@ -174,8 +195,9 @@ export class TrainingView {
     const ds = this.root.dataset;
     ds.step = String(run.step);
     ds.running = String(training.playing);
+    document.documentElement.classList.toggle("training", training.playing);
     ds.diverged = String(run.diverged);
-    if (ds.loggedSteps !== String(run.history.length)) {
+    if (!training.playing && ds.loggedSteps !== String(run.history.length)) {
       ds.losses = JSON.stringify(run.history.map((h) => h.loss));
       ds.loggedSteps = String(run.history.length);
     }
