@@ -20,6 +20,7 @@ export class Accumulator {
     this.termLabel = root.querySelector(".acc-term-label");
     this.chips = root.querySelector(".acc-chips");
     this.total = root.querySelector(".acc-total");
+    this.gates = root.querySelector(".acc-gates");
     this.chips.addEventListener("mouseover", (ev) => {
       const chip = ev.target.closest("[data-term]");
       onHover(chip ? chip.dataset.term : null);
@@ -56,6 +57,11 @@ export class Accumulator {
     this.root.classList.toggle("wide", wide);
     this.sum.budget = wide ? 250 : 170;
     this.term.budget = wide ? 250 : 90;
+    // gated cells: the columns are gate blocks (i f g o / r z n), each H wide
+    this.sum.setBlocks(Math.max(1, vm.gates.length));
+    this.term.setBlocks(Math.max(1, vm.gates.length));
+    this.gates.hidden = vm.gates.length === 0;
+    this.gates.replaceChildren(...vm.gates.map((g) => Object.assign(document.createElement("span"), { textContent: g, title: `columns of gate ${g}` })));
     this.head.replaceChildren(math("inline",
       all ? partial(mi("E"), sym(W)) : partial(sym("E", t), sym(W)), mo("="), m("munder", {}, mo("∑"), mi("k")),
       m("msubsup", {}, mi("C"), all ? row(mi("t"), mo(","), mi("k")) : row(mn(t), mo(","), mi("k")), sym(W))));
@@ -103,6 +109,7 @@ export class Accumulator {
       return;
     }
     this.sum.draw(values, this.domain);
+    if (!this.gates.hidden) this.gates.style.width = `${this.sum.svg.getAttribute("width")}px`;
     // the numbers for tests and scripts; a large sum (over 1,024 entries) is left out
     this.root.dataset.values = values.length * values[0].length <= 1024 ? JSON.stringify(values) : "";
     this.total.textContent = `‖running sum‖ = ${norm(values).toPrecision(4)}, largest |entry| ${fmt(maxAbs(values), 3)}`;

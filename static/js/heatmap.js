@@ -23,6 +23,13 @@ export class Heatmap {
     this.max = max;
     this.label = label;
     this.shape = "";
+    this.blocks = 1; // column blocks marked by a rule (gated cells' gates)
+  }
+
+  /** Mark `n` equal column blocks (a redraw rebuilds the rules). */
+  setBlocks(n) {
+    if (n !== this.blocks) this.shape = "";
+    this.blocks = n;
   }
 
   /** Draw matrix m with the symmetric colour domain [-domain, domain]. */
@@ -126,6 +133,13 @@ export class Heatmap {
         row.push({ rect, text, tip });
       }
       this.cells.push(row);
+    }
+    // gate blocks (LSTM i f g o, GRU r z n): a thin rule between column blocks
+    for (let b = 1; b < this.blocks; b += 1) {
+      const line = document.createElementNS(SVG, "line");
+      const x = (b * cols * cell) / this.blocks - gap / 2;
+      for (const [k, v] of Object.entries({ x1: x, x2: x, y1: 0, y2: rows * cellH, class: "hm-block" })) line.setAttribute(k, v);
+      kids.push(line);
     }
     this.svg.replaceChildren(...kids);
   }

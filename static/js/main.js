@@ -68,7 +68,7 @@ new Exporter({
 // ---------------------------------------------------------------- controls ⇄ state
 
 const CONTROLS = {
-  T: "#ctl-T", H: "#ctl-H", act: "#ctl-act", seed: "#ctl-seed", loss: "#ctl-loss", K: "#ctl-K",
+  T: "#ctl-T", H: "#ctl-H", cell: "#ctl-cell", act: "#ctl-act", seed: "#ctl-seed", loss: "#ctl-loss", K: "#ctl-K",
   seq: "#ctl-seq", xs: "#ctl-xs", ds: "#ctl-ds", t: "#ctl-t",
 };
 
@@ -91,6 +91,12 @@ function syncControls({ state, fieldErrors, tasks }) {
     $("#ctl-loss").value = "task";
   }
   $("#ctl-seq").disabled = !!task;
+  // gated cells fix their own nonlinearities: Φ is tanh, the other choices are off
+  const gated = state.cell !== "rnn";
+  for (const opt of $("#ctl-act").options) opt.disabled = gated && opt.value !== "tanh";
+  if (gated && document.activeElement !== $("#ctl-act")) $("#ctl-act").value = "tanh";
+  $("#act-note").hidden = !gated;
+  document.body.dataset.cell = state.cell;
   $("#ctl-loss").disabled = !!task;
   $("#ctl-K").max = String(Math.max(1, view.vm ? view.vm.T : state.T));
   $("#out-K").textContent = state.K > 0 ? `K = ${state.K}` : "full";

@@ -12,6 +12,7 @@ import { runModel } from "./trainrun.js";
 export const PROPS = [
   { name: "T", type: "int", def: 3, min: 1, max: 1000, request: true },
   { name: "H", type: "int", def: 3, min: 1, max: 100000, request: true },
+  { name: "cell", type: "enum", def: "rnn", options: ["rnn", "lstm", "gru"], request: true },
   { name: "act", type: "enum", def: "tanh", options: ["tanh", "sigmoid", "relu", "identity"], request: true },
   { name: "seed", type: "int", def: 0, min: 0, max: 4294967295, request: true },
   { name: "loss", type: "enum", def: "last", options: ["last", "all"], request: true },
@@ -111,6 +112,11 @@ export function sineSequence(T, omega = 0.6) {
   return { xs, ds };
 }
 
+/** Gated cells (lstm, gru) fix their own nonlinearities: their Φ is always tanh. */
+export function activationOf(state) {
+  return state.cell && state.cell !== "rnn" ? "tanh" : state.act;
+}
+
 /** The input and target sequences a state asks for (custom lists set T). */
 export function sequenceOf(state) {
   if (state.seq === "custom") {
@@ -128,8 +134,9 @@ export function sequenceOf(state) {
  */
 export function bpttRequest(state, { task = null, sample = null, weights = null, detail = "full" } = {}) {
   const model = task || weights ? runModel(state, task, weights) : {
-    n_in: 1, n_hidden: state.H, n_out: 1, activation: state.act, seed: state.seed,
+    n_in: 1, n_hidden: state.H, n_out: 1, activation: activationOf(state), seed: state.seed,
   };
+  if (state.cell !== "rnn") model.cell = state.cell;
   if (state.rho > 0 && !weights) model.ws_spectral_radius = state.rho; // rescale the seeded Ws (lab slider)
   const seq = task && sample ? sample : null;
   const { xs, ds } = seq ? { xs: null, ds: null } : sequenceOf(state);
@@ -178,6 +185,7 @@ export function controlForLoc(loc, state) {
     if (path.includes("ws_spectral_radius")) return "rho";
     if (path.includes("n_hidden") || path.includes("weights")) return "H";
     if (path.includes("activation")) return "act";
+    if (path.includes("cell")) return "cell";
     if (path.includes("seed")) return "seed";
     return "H";
   }

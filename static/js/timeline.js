@@ -50,8 +50,9 @@ export function runningSums(vm, steps, i, from = null) {
     Ws = from.Ws.map((r) => r.slice());
     Wx = from.Wx.map((r) => r.slice());
   } else {
-    Ws = zeros(vm.H, vm.H);
-    Wx = zeros(vm.nIn, vm.H);
+    // gated cells: H×GH and n_in×GH, G gate blocks side by side (the totals' shapes)
+    Ws = zeros(vm.grads.Ws.length, vm.grads.Ws[0].length);
+    Wx = zeros(vm.grads.Wx.length, vm.grads.Wx[0].length);
   }
   for (let j = start; j <= i; j += 1) {
     const s = steps[j];

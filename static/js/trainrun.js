@@ -26,11 +26,12 @@ export function runModel(state, task, weights) {
     n_in: task ? task.n_in : 1,
     n_hidden: state.H,
     n_out: task ? task.n_out : 1,
-    activation: state.act,
+    activation: state.cell && state.cell !== "rnn" ? "tanh" : state.act,
     output: task ? task.output : "linear",
     loss: task ? task.loss : "squared_error",
     seed: state.seed,
   };
+  if (state.cell && state.cell !== "rnn") model.cell = state.cell;
   if (weights) model.weights = weights;
   return model;
 }
@@ -113,7 +114,7 @@ export function trainControlForLoc(loc) {
 
 /** The key of everything that defines the model being trained: a change starts a new run. */
 export function runKey(state) {
-  return JSON.stringify([state.task, state.H, state.act, state.seed]);
+  return JSON.stringify([state.task, state.cell, state.H, state.act, state.seed]);
 }
 
 /** The key of the data the graph and the prediction plot show. */

@@ -3,6 +3,9 @@
 
 import { norm } from "./terms.js";
 
+/** The gate blocks of each cell, in the column order of Wx and Ws (PyTorch's). */
+export const GATES = { rnn: [], lstm: ["i", "f", "g", "o"], gru: ["r", "z", "n"] };
+
 /** Largest finite value of a list (0 when there is none). */
 function maxFinite(values) {
   let m = 0;
@@ -42,7 +45,7 @@ export function viewModel(data, { model = {}, task = "" } = {}) {
   const deltaNorm = (t, k) => {
     if (full) {
       const term = entries.get(t)?.byK.get(k);
-      return term ? norm(term.dE_dz) : null;
+      return term ? norm(term.dE_dz ?? term.dE_da) : null; // δ_{t,k}; gated cells: δ^s = ∂E_t/∂a_k
     }
     return flowAt("state", t, k);
   };
@@ -51,9 +54,13 @@ export function viewModel(data, { model = {}, task = "" } = {}) {
   // null stands for a non-finite number in the JSON: its norm is NaN (terms.norm), not a silent 0
   const gradNorms = Object.fromEntries(Object.entries(data.grads || {}).map(([name, g]) => [name, norm(g)]));
   const finite = data.diagnostics ? data.diagnostics.finite !== false : true;
+  const cell = model.cell ?? "rnn";
   return {
     raw: data,
     full,
+    cell,
+    /** The gate blocks of Wx, Ws (columns j·H..(j+1)·H−1 belong to gate j); [] for the plain RNN. */
+    gates: GATES[cell] ?? [],
     T,
     H: data.weights ? data.weights.Ws.length : data.s0.length,
     nIn: data.weights ? data.weights.Wx.length : data.steps[0].x.length,
