@@ -50,13 +50,16 @@ export function zoomWindow(T, t, { around = 8 } = {}) {
  * Columns shrink to fit up to a minimum width; beyond it the SVG is wider than the area
  * (the page scrolls horizontally).
  */
-export function computeLayout({ T, H, nIn = 1, nOut = 1, width = 900, shown = null }) {
+export function computeLayout({ T, H, nIn = 1, nOut = 1, width = 900, shown = null, cell = "rnn" }) {
   const s = cellGrid(H);
   const xGrid = cellGrid(nIn);
   const y = cellGrid(nOut);
   const E = { w: 34, h: 34, r: 17 };
   const widest = Math.max(s.w, xGrid.w, y.w, E.w);
-  const minCol = widest + 56;
+  // LSTM: the cell state c_t sits left of the column's centre, y_t and E_t right of it
+  const lstm = cell === "lstm";
+  const off = lstm ? s.w / 2 + 6 : 0;
+  const minCol = lstm ? 2 * s.w + 56 : widest + 56;
   const maxCol = 190;
   const left = 16;
   const col0 = Math.max(s.w + 40, 70); // the s_0 column
@@ -66,7 +69,8 @@ export function computeLayout({ T, H, nIn = 1, nOut = 1, width = 900, shown = nu
   const rows = {};
   rows.E = top + E.h / 2;
   rows.y = rows.E + E.h / 2 + gap + y.h / 2;
-  rows.s = rows.y + y.h / 2 + gap + 8 + s.h / 2;
+  if (lstm) rows.c = rows.y + y.h / 2 + gap + s.h / 2;
+  rows.s = (lstm ? rows.c + s.h / 2 : rows.y + y.h / 2) + gap + 8 + s.h / 2;
   rows.x = rows.s + s.h / 2 + gap + 8 + xGrid.h / 2;
   const height = rows.x + xGrid.h / 2 + 22;
   // semantic zoom: columns outside `shown` (a Set of t) fold into gaps GAP_W wide
@@ -91,19 +95,22 @@ export function computeLayout({ T, H, nIn = 1, nOut = 1, width = 900, shown = nu
   const colX = (t) => xs[t];
   const collapsed = (t) => !!shown && t >= 1 && !shown.has(t);
   const total = x + left;
-  return { T, colW, width: Math.max(total, 0), height, rows, colX, collapsed, gaps, grids: { s, x: xGrid, y, E } };
+  return { T, cell, off, colW, width: Math.max(total, 0), height, rows, colX, collapsed, gaps, grids: { s, c: s, x: xGrid, y, E } };
 }
 
 /** The nodes of the unfolded graph: {id, kind, t, cx, cy, grid}. */
 export function nodes(layout) {
   const { T, rows, colX, grids } = layout;
+  const { off } = layout;
   const out = [{ id: "s_0", kind: "s", t: 0, cx: colX(0), cy: rows.s, grid: grids.s }];
+  if (rows.c) out.push({ id: "c_0", kind: "c", t: 0, cx: colX(0), cy: rows.c, grid: grids.c });
   for (let t = 1; t <= T; t += 1) {
     const cx = colX(t);
     out.push({ id: `x_${t}`, kind: "x", t, cx, cy: rows.x, grid: grids.x });
     out.push({ id: `s_${t}`, kind: "s", t, cx, cy: rows.s, grid: grids.s });
-    out.push({ id: `y_${t}`, kind: "y", t, cx, cy: rows.y, grid: grids.y });
-    out.push({ id: `E_${t}`, kind: "E", t, cx, cy: rows.E, grid: grids.E });
+    if (rows.c) out.push({ id: `c_${t}`, kind: "c", t, cx: cx - off, cy: rows.c, grid: grids.c });
+    out.push({ id: `y_${t}`, kind: "y", t, cx: cx + off, cy: rows.y, grid: grids.y });
+    out.push({ id: `E_${t}`, kind: "E", t, cx: cx + off, cy: rows.E, grid: grids.E });
   }
   return out;
 }
@@ -125,14 +132,43 @@ export function edges(layout) {
       from: [colX(t - 1) + (layout.collapsed && layout.collapsed(t - 1) ? GAP_W / 2 - 6 : grids.s.w / 2 + gapPx), rows.s],
       to: [cx - grids.s.w / 2 - gapPx, rows.s],
     });
+    const { off } = layout;
+    const wyFrom = off ? Math.min(off, grids.s.w / 2 - 6) : 0;
     out.push({
       id: `Wy_${t}`, kind: "Wy", t,
-      from: [cx, rows.s - grids.s.h / 2 - gapPx], to: [cx, rows.y + grids.y.h / 2 + gapPx],
+      from: [cx + wyFrom, rows.s - grids.s.h / 2 - gapPx], to: [cx + off, rows.y + grids.y.h / 2 + gapPx],
     });
     out.push({
       id: `L_${t}`, kind: "L", t,
-      from: [cx, rows.y - grids.y.h / 2 - gapPx], to: [cx, rows.E + grids.E.h / 2 + gapPx],
+      from: [cx + off, rows.y - grids.y.h / 2 - gapPx], to: [cx + off, rows.E + grids.E.h / 2 + gapPx],
     });
+    if (rows.c) {
+      // the cell state's rail: c_{t-1} → c_t through the forget gate (f_t ⊙ c_{t-1})
+      const c = grids.c;
+      const prev = t === 1 ? colX(0) : colX(t - 1) - off;
+      const fromGap = layout.collapsed && layout.collapsed(t - 1);
+      out.push({
+        id: `f_${t}`, kind: "f", t,
+        from: [fromGap ? colX(t - 1) + GAP_W / 2 - 6 : prev + c.w / 2 + gapPx, rows.c], to: [cx - off - c.w / 2 - gapPx, rows.c],
+      });
+      // s_t = o_t ⊙ tanh(c_t): from the cell state down into the state
+      out.push({
+        id: `o_${t}`, kind: "o", t,
+        from: [cx - off, rows.c + c.h / 2 + gapPx], to: [cx - wyFrom, rows.s - grids.s.h / 2 - gapPx],
+      });
+    }
+    if (layout.cell === "gru") {
+      // s_t = (1 − z_t) ⊙ n_t + z_t ⊙ s_{t-1}: the update gate's direct path, an arc below Ws
+      const x0 = colX(t - 1) + (layout.collapsed && layout.collapsed(t - 1) ? GAP_W / 2 - 6 : grids.s.w / 2 - 4);
+      const x1 = cx - grids.s.w / 2 + 4;
+      const y0 = rows.s + grids.s.h / 2 + gapPx;
+      const dip = Math.min(26, (rows.x - rows.s) / 2 - 6);
+      out.push({
+        id: `z_${t}`, kind: "z", t, from: [x0, y0], to: [x1, y0],
+        d: `M${x0},${y0} C${x0 + 12},${y0 + dip} ${x1 - 12},${y0 + dip} ${x1},${y0}`,
+        headFrom: [x1 - 8, y0 + 10],
+      });
+    }
   }
   return out;
 }

@@ -15,7 +15,7 @@ import { showMatrix, hidePopover } from "./popover.js";
 import { PresetPicker } from "./presets.js";
 import { Store, controlForLoc, hashFromState, sineSequence, stateFromHash } from "./state.js";
 import { norm } from "./terms.js";
-import { buildTimeline, caption, droppedKs, foldedFocus, runningSums, stepFocus, termPath } from "./timeline.js";
+import { buildTimeline, caption, droppedKs, foldedFocus, gateCaption, runningSums, stepFocus, termPath } from "./timeline.js";
 import { TrainingView } from "./training.js";
 import { MAX_CELLS, zoomWindow } from "./layout.js";
 import { UnfoldedGraph } from "./unfolded.js";
@@ -357,10 +357,10 @@ function renderStep() {
   const state = store.get().state;
   const i = currentStepIndex();
   const step = view.timeline[i];
-  const focus = stepFocus(step, vm.T);
+  const focus = stepFocus(step, vm.T, vm.cell);
   const backward = ["loss", "output", "term"].includes(step.kind);
   const t = backward ? step.t : view.t;
-  const dropped = t ? droppedKs(t, state.K).flatMap((k) => [`Ws_${k}`, `Wx_${k}`]) : [];
+  const dropped = t ? droppedKs(t, state.K).flatMap((k) => [`Ws_${k}`, `Wx_${k}`, `f_${k}`, `z_${k}`]) : [];
   const column = focusColumn(step, vm.T);
   if (view.zoomed && !wellInside(view.zoomed, column)) drawGraph(vm, state, column); // the window moves
   const weights = new Map();
@@ -372,6 +372,12 @@ function renderStep() {
         const w = { norm: vm.deltaNorm(t, k), max: vm.maxDelta };
         weights.set(`Ws_${k}`, w);
         weights.set(`Wx_${k}`, w);
+        if (vm.cell === "lstm") {
+          // the cell-state rail: arrow width follows ‖κ_{t,k}‖ = ‖∂E_t/∂c_k‖
+          weights.set(`f_${k}`, { norm: vm.kappaNorm(t, k), max: vm.maxKappa });
+          weights.set(`o_${k}`, w);
+        }
+        if (vm.cell === "gru") weights.set(`z_${k}`, { norm: vm.sigmaNorm(t, k), max: vm.maxSigma });
       }
     }
   }
@@ -399,7 +405,8 @@ function renderStep() {
   });
   accWs.update(view.sums, { ...info, ...normsInfo("Ws") });
   accWx.update(view.sums, { ...info, ...normsInfo("Wx") });
-  $("#step-caption").textContent = caption(step, vm.T, { lossKind: vm.lossKind, output: vm.output });
+  const gateWords = step.kind === "term" && step.k < step.t ? gateCaption(vm.cell, step.k + 1, vm.steps[step.k].gates) : "";
+  $("#step-caption").textContent = caption(step, vm.T, { lossKind: vm.lossKind, output: vm.output, cell: vm.cell }) + gateWords;
   $("#step-count").textContent = `${i + 1} / ${view.timeline.length}`;
   $("#btn-prev").disabled = i === 0;
   $("#btn-next").disabled = i === view.timeline.length - 1;
@@ -522,7 +529,7 @@ function hoverTerm(id) {
   view.hover = id;
   const ids = id ? hoverIds(id) : [];
   const m = id && /^(?:Ws|Wx)_(\d+)$/.exec(id);
-  graph.setHover(m ? termPath(view.t, Number(m[1])) : id === "Wy" ? { nodes: [`E_${view.t}`, `y_${view.t}`, `s_${view.t}`], edges: [`Wy_${view.t}`] } : null);
+  graph.setHover(m ? termPath(view.t, Number(m[1]), view.vm.cell) : id === "Wy" ? { nodes: [`E_${view.t}`, `y_${view.t}`, `s_${view.t}`], edges: [`Wy_${view.t}`] } : null);
   equations.setFocus(currentActiveTerms(), ids);
   accWs.setHover(ids);
   accWx.setHover(ids);
@@ -550,6 +557,14 @@ function clickTerm(id, anchor) {
 }
 
 function clickGraph(id, anchor) {
+  const g = /^(s|c)_(\d+)$/.exec(id);
+  if (g && view.vm && view.vm.cell !== "rnn" && Number(g[2]) >= 1) {
+    // the step expanded: its gates as vectors (rows i f g o / r z n, H columns)
+    const gates = view.vm.steps[Number(g[2]) - 1].gates;
+    const names = Object.keys(gates);
+    showMatrix(anchor, `gates of step ${g[2]}: rows ${names.join(", ")}`, names.map((n) => gates[n]));
+    return;
+  }
   const m = /^(Ws|Wx|s)_(\d+)$/.exec(id);
   if (m && Number(m[2]) >= 1 && Number(m[2]) <= view.t) clickTerm(`${m[1] === "s" ? "Ws" : m[1]}_${m[2]}`, anchor);
   else if (id === `Wy_${view.t}`) clickTerm("Wy", anchor);

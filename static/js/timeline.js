@@ -64,12 +64,22 @@ export function runningSums(vm, steps, i, from = null) {
   return { i, steps, Ws, Wx, added };
 }
 
-/** The graph elements on the path of term C_{t,k}: E_t → y_t → s_t → … → s_k, and Ws_k, Wx_k. */
-export function termPath(t, k) {
+/**
+ * The graph elements on the path of term C_{t,k}: E_t → y_t → s_t → … → s_k, and Ws_k, Wx_k;
+ * the LSTM's error also runs back along the cell state (c_t … c_k, the forget gates f_j and
+ * the o_j arrows), the GRU's along the update gate's direct paths z_j.
+ */
+export function termPath(t, k, cell = "rnn") {
   const nodes = [`E_${t}`, `y_${t}`];
   const edges = [`Wy_${t}`];
   for (let j = t; j >= k; j -= 1) nodes.push(`s_${j}`);
   for (let j = t; j > k; j -= 1) edges.push(`Ws_${j}`);
+  if (cell === "lstm") {
+    for (let j = t; j >= k; j -= 1) nodes.push(`c_${j}`);
+    for (let j = t; j > k; j -= 1) edges.push(`f_${j}`);
+    for (let j = t; j >= k; j -= 1) edges.push(`o_${j}`);
+  }
+  if (cell === "gru") for (let j = t; j > k; j -= 1) edges.push(`z_${j}`);
   nodes.push(`s_${k - 1}`, `x_${k}`);
   edges.push(`Ws_${k}`, `Wx_${k}`);
   return { nodes, edges };
@@ -79,13 +89,16 @@ export function termPath(t, k) {
  * What a timeline step lights up: `active` elements (data-active), the `lit` path leading to
  * them, the `term` index k being added, and `revealed`: columns whose forward values are shown.
  */
-export function stepFocus(step, T) {
+export function stepFocus(step, T, cell = "rnn") {
   const none = { nodes: [], edges: [] };
   switch (step.kind) {
     case "forward": {
       const j = step.t;
+      const extra = cell === "lstm"
+        ? { nodes: [`c_${j}`], edges: [`f_${j}`, `o_${j}`] }
+        : cell === "gru" ? { nodes: [], edges: [`z_${j}`] } : none;
       return {
-        active: { nodes: [`s_${j}`], edges: [`Wx_${j}`, `Ws_${j}`] },
+        active: { nodes: [`s_${j}`, ...extra.nodes], edges: [`Wx_${j}`, `Ws_${j}`, ...extra.edges] },
         lit: { nodes: [`x_${j}`, `s_${j - 1}`, `y_${j}`, `E_${j}`], edges: [`Wy_${j}`] },
         term: null,
         revealed: j,
@@ -101,9 +114,10 @@ export function stepFocus(step, T) {
         revealed: T,
       };
     case "term": {
-      const path = termPath(step.t, step.k);
+      const path = termPath(step.t, step.k, cell);
+      const c = cell === "lstm" ? [`c_${step.k}`] : [];
       return {
-        active: { nodes: [`s_${step.k}`], edges: [`Ws_${step.k}`, `Wx_${step.k}`] },
+        active: { nodes: [`s_${step.k}`, ...c], edges: [`Ws_${step.k}`, `Wx_${step.k}`] },
         lit: path,
         term: step.k,
         revealed: T,
@@ -115,7 +129,7 @@ export function stepFocus(step, T) {
 }
 
 /** A one-line caption for a timeline step (plain text; the page adds the maths). */
-export function caption(step, T, { lossKind = "squared_error", output = "linear" } = {}) {
+export function caption(step, T, { lossKind = "squared_error", output = "linear", cell = "rnn" } = {}) {
   const loss = (t) => (lossKind === "cross_entropy"
     ? `E${sub(t)} = −Σⱼ d${sub(t)},ⱼ log y${sub(t)},ⱼ (cross-entropy)`
     : `E${sub(t)} = (d${sub(t)} − y${sub(t)})²`);
@@ -123,17 +137,46 @@ export function caption(step, T, { lossKind = "squared_error", output = "linear"
   switch (step.kind) {
     case "ready":
       return `Forward pass over T = ${T} steps. Press → (or play) to animate it, then BPTT.`;
-    case "forward":
-      return `Forward step ${step.t}: s${sub(step.t)} = Φ(x${sub(step.t)}Wx + s${sub(step.t - 1)}Ws), ${y(step.t)}.`;
+    case "forward": {
+      const j = step.t;
+      if (cell === "lstm") return `Forward step ${j}: gates i, f, g, o from x${sub(j)}Wx + s${sub(j - 1)}Ws; c${sub(j)} = f${sub(j)} ⊙ c${sub(j - 1)} + i${sub(j)} ⊙ g${sub(j)}, s${sub(j)} = o${sub(j)} ⊙ tanh(c${sub(j)}), ${y(j)}.`;
+      if (cell === "gru") return `Forward step ${j}: gates r, z and the candidate n${sub(j)}; s${sub(j)} = (1 − z${sub(j)}) ⊙ n${sub(j)} + z${sub(j)} ⊙ s${sub(j - 1)}, ${y(j)}.`;
+      return `Forward step ${j}: s${sub(j)} = Φ(x${sub(j)}Wx + s${sub(j - 1)}Ws), ${y(j)}.`;
+    }
     case "loss":
       return `Backward: the error enters at ${loss(step.t)}.`;
     case "output":
       return `∂E${sub(step.t)}/∂y${sub(step.t)} flows down Wy into s${sub(step.t)}.`;
     case "term":
+      if (cell !== "rnn") return `Term k = ${step.k}: C${sub(`${step.t},${step.k}`)} = (input of step ${step.k})ᵀ · ∂E${sub(step.t)}/∂a${sub(step.k)}, the gate blocks side by side, is added to the sums.`;
       return `Term k = ${step.k}: C${sub(`${step.t},${step.k}`)} = ∂E${sub(step.t)}/∂s${sub(step.k)} · ∂s${sub(step.k)}/∂W is added to the sums.`;
     default:
       return "";
   }
+}
+
+/**
+ * What the forget gate (LSTM) or the update gate (GRU) does to the error at step k, in words:
+ * κ_{t,k−1} gets κ_{t,k} ⊙ f_k on the cell-state rail; the GRU's σ gets σ ⊙ z_k on its direct path.
+ * `gates` is steps[k−1].gates; "" for the plain RNN.
+ */
+export function gateCaption(cell, k, gates) {
+  if (!gates || k < 1) return "";
+  const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+  const pct = (v) => `${Math.round(v * 100)} %`;
+  const num = (v) => v.toFixed(2);
+  const stat = (name, v) => (v.length === 1
+    ? `${name}${sub(k)} = ${num(v[0])}`
+    : `${name}${sub(k)} = ${num(Math.min(...v))} … ${num(Math.max(...v))} (mean ${num(mean(v))})`);
+  if (cell === "lstm" && gates.f) {
+    const f = gates.f;
+    return ` On the cell-state rail κ is multiplied by ${stat("f", f)}: ${pct(mean(f))} of the error survives this step.`;
+  }
+  if (cell === "gru" && gates.z) {
+    const z = gates.z;
+    return ` On the direct path z ⊙ s the error is multiplied by ${stat("z", z)}: ${pct(mean(z))} of it passes this step untouched.`;
+  }
+  return "";
 }
 
 const SUBS = { 0: "₀", 1: "₁", 2: "₂", 3: "₃", 4: "₄", 5: "₅", 6: "₆", 7: "₇", 8: "₈", 9: "₉", ",": "," };

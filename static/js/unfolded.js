@@ -24,6 +24,7 @@ const title = (text) => s("title", {}, text);
 /** The vector a node shows, from a /api/bptt response. */
 function nodeVector(data, node) {
   if (node.kind === "s") return node.t === 0 ? data.s0 : data.steps[node.t - 1].s;
+  if (node.kind === "c") return node.t === 0 ? data.c0 ?? data.s0.map(() => 0) : data.steps[node.t - 1].c;
   const step = data.steps[node.t - 1];
   return node.kind === "x" ? step.x : step.y;
 }
@@ -32,6 +33,7 @@ function nodeVector(data, node) {
 function scaleOf(data) {
   return {
     s: maxAbs(data.steps.map((st) => st.s).concat([data.s0])),
+    c: maxAbs(data.steps.map((st) => st.c ?? [0])),
     x: maxAbs(data.steps.map((st) => st.x)),
     y: maxAbs(data.steps.map((st) => [st.y, st.d])),
     E: Math.max(0, ...data.steps.map((st) => st.E ?? 0)),
@@ -61,13 +63,14 @@ export class UnfoldedGraph {
   /** Build the whole graph for a response; width is the space available in pixels. */
   render(data, { width, fit = false, shown = null }) {
     const H = data.s0.length;
-    const key = JSON.stringify([data.T, H, data.steps[0].x.length, data.steps[0].y.length, width, fit, shown ? [...shown] : null]);
+    const cell = data.cell ?? "rnn";
+    const key = JSON.stringify([cell, data.T, H, data.steps[0].x.length, data.steps[0].y.length, width, fit, shown ? [...shown] : null]);
     if (key === this.key) {
       this.update(data); // the same picture with new numbers: no rebuild, no layout of new elements
       return;
     }
     this.key = key;
-    const layout = computeLayout({ T: data.T, H, nIn: data.steps[0].x.length, nOut: data.steps[0].y.length, width, shown });
+    const layout = computeLayout({ T: data.T, H, nIn: data.steps[0].x.length, nOut: data.steps[0].y.length, width, shown, cell });
     this.shown = shown;
     this.layout = layout;
     this.byId.clear();
@@ -155,9 +158,11 @@ export class UnfoldedGraph {
       return;
     }
     const sc = scale[n.kind];
+    const gates = n.t > 0 && (n.kind === "s" || n.kind === "c") ? data.steps[n.t - 1].gates : null;
     parts.cells.forEach(({ cell, tip }, i) => {
       cell.setAttribute("fill", divergingColor(vec[i], sc));
-      tip.textContent = `${n.kind}${n.t}[${i + 1}] = ${fmt(vec[i], 6)}`;
+      const g = gates ? `   gates: ${Object.entries(gates).map(([name, v]) => `${name}=${fmt(v[i], 3)}`).join(" ")}` : "";
+      tip.textContent = `${n.kind}${n.t}[${i + 1}] = ${fmt(vec[i], 6)}${g}`;
     });
   }
 
@@ -170,11 +175,29 @@ export class UnfoldedGraph {
   edge(e) {
     // y_t → E_t (kind "L") is drawn but is not a weight: no data-edge hook.
     const g = s("g", e.kind === "L" ? { class: "edge edge-L" } : { class: `edge edge-${e.kind}`, "data-edge": e.id });
-    g.append(
-      s("line", { class: "hit", x1: e.from[0], y1: e.from[1], x2: e.to[0], y2: e.to[1] }),
-      s("line", { class: "shaft", x1: e.from[0], y1: e.from[1], x2: e.to[0], y2: e.to[1] }),
-      s("path", { class: "head", d: arrowHead(e.from, e.to) }),
-    );
+    if (e.d) {
+      g.append(s("path", { class: "hit", d: e.d }), s("path", { class: "shaft", d: e.d }), s("path", { class: "head", d: arrowHead(e.headFrom, e.to) }));
+    } else {
+      g.append(
+        s("line", { class: "hit", x1: e.from[0], y1: e.from[1], x2: e.to[0], y2: e.to[1] }),
+        s("line", { class: "shaft", x1: e.from[0], y1: e.from[1], x2: e.to[0], y2: e.to[1] }),
+        s("path", { class: "head", d: arrowHead(e.from, e.to) }),
+      );
+    }
+    const GATE_EDGES = {
+      f: ["f", "c_{t−1} → c_t through the forget gate: f_t ⊙ c_{t−1}"],
+      o: ["o", "s_t = o_t ⊙ tanh(c_t): the output gate reads the cell state"],
+      z: ["z", "z_t ⊙ s_{t−1}: the update gate's direct path from s_{t−1} to s_t"],
+    };
+    if (GATE_EDGES[e.kind]) {
+      const [base, text] = GATE_EDGES[e.kind];
+      const mx = (e.from[0] + e.to[0]) / 2;
+      const my = (e.from[1] + e.to[1]) / 2;
+      const pos = e.kind === "f" ? { x: mx, y: my - 6 } : e.kind === "z" ? { x: mx, y: my + 30 } : { x: mx - 8, y: my };
+      g.append(label(base, e.t, { class: "elabel", "text-anchor": "middle", ...pos }), title(`${text} (step ${e.t})`));
+      this.byId.set(e.id, g);
+      return g;
+    }
     if (e.kind !== "L") {
       const vertical = e.from[0] === e.to[0];
       const mx = (e.from[0] + e.to[0]) / 2;

@@ -55,6 +55,22 @@ export function viewModel(data, { model = {}, task = "" } = {}) {
   const gradNorms = Object.fromEntries(Object.entries(data.grads || {}).map(([name, g]) => [name, norm(g)]));
   const finite = data.diagnostics ? data.diagnostics.finite !== false : true;
   const cell = model.cell ?? "rnn";
+  // ‖σ_{t,k}‖ and (LSTM) ‖κ_{t,k}‖: the widths of the two rails' arrows
+  const railNorm = (kind, field, t, k) => {
+    if (full) {
+      const term = entries.get(t)?.byK.get(k);
+      return term && term[field] ? norm(term[field]) : null;
+    }
+    return flowAt(kind, t, k);
+  };
+  const sigmas = [];
+  const kappas = [];
+  for (const t of lossSteps) {
+    for (const k of keptKs(t)) {
+      sigmas.push(railNorm("state", "dE_ds", t, k));
+      if (cell === "lstm") kappas.push(railNorm("cell", "dE_dc", t, k));
+    }
+  }
   return {
     raw: data,
     full,
@@ -93,6 +109,13 @@ export function viewModel(data, { model = {}, task = "" } = {}) {
       return flowAt(W, t, k);
     },
     deltaNorm: (t, k) => deltas.get(`${t},${k}`) ?? null,
+    /** ‖σ_{t,k}‖ = ‖∂E_t/∂s_k‖. */
+    sigmaNorm: (t, k) => railNorm("state", "dE_ds", t, k),
+    maxSigma: Math.max(1e-300, maxFinite(sigmas)),
+    /** LSTM: ‖κ_{t,k}‖ = ‖∂E_t/∂c_k‖ (null for the other cells). */
+    kappaNorm: (t, k) => (cell === "lstm" ? railNorm("cell", "dE_dc", t, k) : null),
+    maxKappa: Math.max(1e-300, maxFinite(kappas)),
+    c0: data.c0 ?? null,
   };
 }
 
