@@ -1,0 +1,89 @@
+"""The gated cells on the page in Debian's chromium: the cell selector, the LSTM's cell-state
+rail and the GRU's update-gate path, the animation by keys, the running sums against the API."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from playwright.sync_api import Page, expect
+
+from tests.e2e.recorder import Recorder
+from tests.e2e.test_unfolded import acc_values, api_bptt, ids, open_page, step_count
+
+pytestmark = pytest.mark.e2e
+
+
+def sine(T: int) -> tuple[list[list[float]], list[list[float]]]:
+    """The page's default sequence (state.js sineSequence): x_t = sin(0.6 t), d_t = x_{t+1}."""
+    xs = [[round(float(np.sin(0.6 * (i + 1))), 3)] for i in range(T)]
+    ds = [[round(float(np.sin(0.6 * (i + 2))), 3)] for i in range(T)]
+    return xs, ds
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_choosing_a_gated_cell_draws_its_rails_and_sets_the_url(
+    page: Page, rec: Recorder, cell: str
+) -> None:
+    open_page(page, "#T=4")
+    page.select_option("#ctl-cell", cell)
+    expect(page.locator("body")).to_have_attribute("data-cell", cell)
+    T = 4
+    if cell == "lstm":
+        expect(page.locator("svg#unfolded [data-node='c_4']")).to_have_count(1)
+        assert {n for n in ids(page, "data-node") if n.startswith("c_")} == {
+            f"c_{t}" for t in range(T + 1)
+        }
+        assert {e for e in ids(page, "data-edge") if e.startswith("f_")} == {
+            f"f_{t}" for t in range(1, T + 1)
+        }
+    else:
+        expect(page.locator("svg#unfolded [data-edge='z_4']")).to_have_count(1)
+        assert not any(n.startswith("c_") for n in ids(page, "data-node"))
+    assert f"cell={cell}" in page.evaluate("location.hash")
+    # gated cells fix Φ = tanh: the other activations are off, with a note
+    expect(page.locator("#ctl-act")).to_have_value("tanh")
+    assert page.locator("#ctl-act option[value='relu']").is_disabled()
+    expect(page.locator("#act-note")).to_be_visible()
+    # reload restores the cell
+    page.reload()
+    page.wait_for_selector("svg#unfolded[data-ready='true']")
+    expect(page.locator("#ctl-cell")).to_have_value(cell)
+    assert rec.errors == []
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_keys_walk_both_rails_and_the_sums_end_at_the_api_totals(
+    page: Page, rec: Recorder, cell: str
+) -> None:
+    T = 3
+    open_page(page, f"#cell={cell}&T={T}&H=2")
+    n = step_count(page)
+    assert n == 1 + T + 2 + T  # ready, forward steps, E_t, y_t, one term per k
+    page.locator("body").press("End")
+    page.keyboard.press("Home")
+    for _ in range(n - 1):
+        page.keyboard.press("ArrowRight")
+    expect(page.locator("body")).to_have_attribute("data-step", str(n - 1))
+    if cell == "lstm":
+        # the last term k = 1: the error came back along the cell state through every f
+        for t in range(2, T + 1):
+            lit = page.get_attribute(f"svg#unfolded [data-edge='f_{t}']", "class") or ""
+            assert "lit" in lit, (t, lit)
+        expect(page.locator("#step-caption")).to_contain_text("κ is multiplied by f")
+    else:
+        expect(page.locator("#step-caption")).to_contain_text("z ⊙ s")
+    xs, ds = sine(T)
+    body = {
+        "model": {"n_in": 1, "n_hidden": 2, "n_out": 1, "activation": "tanh", "seed": 0,
+                  "cell": cell},
+        "inputs": xs, "targets": ds, "loss_steps": "last",
+    }
+    expected = api_bptt(page, body)["grads"]
+    G = 4 if cell == "lstm" else 3
+    assert acc_values(page, "Ws").shape == (2, G * 2)
+    assert_allclose(acc_values(page, "Ws"), np.array(expected["Ws"]), rtol=1e-9, atol=1e-15)
+    assert_allclose(acc_values(page, "Wx"), np.array(expected["Wx"]), rtol=1e-9, atol=1e-15)
+    gates = page.locator("#acc-Ws .acc-gates span").all_text_contents()
+    assert gates == (["i", "f", "g", "o"] if cell == "lstm" else ["r", "z", "n"])
+    assert rec.errors == []
