@@ -3,6 +3,7 @@
 
 import { fmt } from "./colors.js";
 import { m, math, mi, mn, mo, partial, row, sym } from "./mathml.js";
+import { gatedBackward, gatedForward, gatedTerm } from "./gatedeq.js";
 import { EXPAND_MAX_T, norm, shownTerms, termFactors, termOrder } from "./terms.js";
 
 const ACT_NAMES = { tanh: "tanh", sigmoid: "σ", relu: "ReLU", identity: "id" };
@@ -70,9 +71,11 @@ export class EquationsPanel {
   /** Draw every equation for loss step t of a /api/bptt response. */
   render(vm, { t, act, K, activeK = null }) {
     this.shown = { vm, t, act, K, window: windowKey(t, activeK) };
-    const blocks = [this.forwardBlock(vm, act)];
+    const gated = vm.cell && vm.cell !== "rnn";
+    const blocks = [gated ? this.gatedForwardBlock(vm) : this.forwardBlock(vm, act)];
     if (t !== null) {
       blocks.push(this.wyBlock(vm, t));
+      if (gated) blocks.push(this.gatedBackwardBlock(vm, t));
       blocks.push(this.sumBlock(vm, t, "Ws", K, activeK));
       blocks.push(this.sumBlock(vm, t, "Wx", K, activeK));
     }
@@ -112,6 +115,24 @@ export class EquationsPanel {
       el("div", "eq-line", s, el("span", "eq-sep", ""), y, el("span", "eq-sep", ""), E));
   }
 
+  gatedForwardBlock(vm) {
+    const name = vm.cell === "lstm" ? "LSTM" : "GRU";
+    const y = vm.output === "softmax"
+      ? math("inline", sym("y", "t"), mo("="), mi("softmax"), mo("("), sym("s", "t"), sym("Wy"), mo(")"))
+      : math("inline", sym("y", "t"), mo("="), sym("s", "t"), sym("Wy"));
+    const lines = gatedForward(vm.cell).map((eq) => el("div", "eq-line", eq));
+    lines.push(el("div", "eq-line", y));
+    const block = el("div", "eq-block eq-forward eq-gated", el("h3", "", `Forward pass, ${name} cell`), el("div", "", ...lines));
+    block.dataset.cell = vm.cell;
+    return block;
+  }
+
+  gatedBackwardBlock(vm, t) {
+    const head = vm.cell === "lstm" ? "Back along two rails: κ on the cell state, σ on the state" : "Back along the update gate's direct path";
+    return el("div", "eq-block eq-gated-back", el("h3", "", head),
+      el("div", "", ...gatedBackward(vm.cell, t).map((eq) => el("div", "eq-line", eq))));
+  }
+
   wyBlock(vm, t) {
     const entry = vm.entry(t);
     const value = entry ? norm(entry.dE_dWy) : null;
@@ -127,7 +148,20 @@ export class EquationsPanel {
     line.append(math("inline", partial(sym("E", t), sym(W)), mo("=")));
     const dropped = new Set(K > 0 ? Array.from({ length: Math.max(0, t - K) }, (_, i) => i + 1) : []);
     const values = (k) => vm.termNorm(t, k, W);
-    if (t <= EXPAND_MAX_T) {
+    if (vm.cell && vm.cell !== "rnn") {
+      // gated cells: every term is an outer product of the step's input and δ (cells.md)
+      line.append(math("inline", m("munderover", {}, mo("∑"), row(mi("k"), mo("="), mn(1)), mn(t)),
+        m("msubsup", {}, mi("C"), row(mn(t), mo(","), mi("k")), sym(W)), mo(","),
+        m("msubsup", {}, mi("C"), row(mn(t), mo(","), mi("k")), sym(W)), mo("="), gatedTerm(vm.cell, t, "k", W), mo("=")));
+      shownTerms(t, activeK).forEach((item, i) => {
+        if (i > 0) line.append(math("inline", mo("+")));
+        if (typeof item === "object") {
+          line.append(gapSpan(item.gap, t, W));
+          return;
+        }
+        line.append(this.termSpan(`${W}_${item}`, math("inline", gatedTerm(vm.cell, t, item, W)), values(item), `k = ${item}`, dropped.has(item)));
+      });
+    } else if (t <= EXPAND_MAX_T) {
       termOrder(t).forEach((k, i) => {
         if (i > 0) line.append(math("inline", mo("+")));
         line.append(this.termSpan(`${W}_${k}`, math("inline", termProduct(t, k, W)), values(k),

@@ -18,7 +18,8 @@ const FLOW_LABELS = {
   Ws: "‖Cᵂˢₜ,ₖ‖ (Frobenius)",
   Wx: "‖Cᵂˣₜ,ₖ‖ (Frobenius)",
   state: "‖∂Eₜ/∂sₖ‖",
-  jacobian: "‖∂sₜ/∂sₖ‖₂",
+  jacobian: "‖∂sₜ/∂sₖ‖₂ (LSTM: of the whole state [s, c])",
+  cell: "‖κₜ,ₖ‖ = ‖∂Eₜ/∂cₖ‖ (LSTM cell state)",
 };
 const BOUND_TEXT = {
   vanishing: "bound: ‖Ws‖·γ < 1, every path shrinks",
@@ -182,7 +183,7 @@ export class LabView {
     const { answer, state } = this.store.get();
     if (!answer) return;
     const vm = answer.vm;
-    this.weights.render(vm.weights); // with the lab's plots: off screen while training, later
+    this.weights.render(vm.weights, vm.gates); // with the lab's plots: off screen while training, later
     const series = decaySeries(vm);
     const slope = logSlope(series.lag, series.value);
     this.showDiagnostics(vm, slope);

@@ -96,6 +96,8 @@ function syncControls({ state, fieldErrors, tasks }) {
   for (const opt of $("#ctl-act").options) opt.disabled = gated && opt.value !== "tanh";
   if (gated && document.activeElement !== $("#ctl-act")) $("#ctl-act").value = "tanh";
   $("#act-note").hidden = !gated;
+  const kappa = $("#ctl-flow option[value='cell']");
+  if (kappa) kappa.disabled = state.cell !== "lstm"; // only the LSTM has a cell state
   document.body.dataset.cell = state.cell;
   $("#ctl-loss").disabled = !!task;
   $("#ctl-K").max = String(Math.max(1, view.vm ? view.vm.T : state.T));

@@ -36,7 +36,7 @@ export const PROPS = [
   { name: "tK", type: "int", def: 0, min: 0, max: 1000 }, // training truncation, 0 = full
   // exploration lab (lab.js), lecture mode (lecture.js), presets (presets.js)
   { name: "rho", type: "float", def: 0, min: 0, max: 100, request: true }, // ρ(Ws); 0 = as seeded
-  { name: "flow", type: "enum", def: "Ws", options: ["Ws", "Wx", "state", "jacobian"] }, // flow map
+  { name: "flow", type: "enum", def: "Ws", options: ["Ws", "Wx", "state", "jacobian", "cell"] }, // flow map ("cell": the LSTM's κ)
   { name: "cK", type: "int", def: 2, min: 1, max: 1000 }, // K of the full-vs-truncated comparison
   { name: "lecture", type: "int", def: 0, min: 0, max: 1 },
   { name: "preset", type: "string", def: "" },

@@ -41,6 +41,11 @@ def test_choosing_a_gated_cell_draws_its_rails_and_sets_the_url(
         expect(page.locator("svg#unfolded [data-edge='z_4']")).to_have_count(1)
         assert not any(n.startswith("c_") for n in ids(page, "data-node"))
     assert f"cell={cell}" in page.evaluate("location.hash")
+    # the equations follow the cell: its forward pass and the backward recursion
+    expect(page.locator("#equations-body .eq-gated")).to_have_attribute("data-cell", cell)
+    back = page.locator("#equations-body .eq-gated-back").text_content() or ""
+    assert ("κ" in back) == (cell == "lstm"), back
+    assert "σ" in back
     # gated cells fix Φ = tanh: the other activations are off, with a note
     expect(page.locator("#ctl-act")).to_have_value("tanh")
     assert page.locator("#ctl-act option[value='relu']").is_disabled()

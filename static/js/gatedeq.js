@@ -1,0 +1,75 @@
+// The gated cells' equations as MathML (cells.md): the LSTM's and the GRU's forward pass, the
+// backward recursion of σ (and the LSTM's κ), and the term C^W_{t,k} every cell shares.
+// Pure builders: they return elements, the equations panel places them.
+
+import { m, math, mi, mn, mo, row, sym } from "./mathml.js";
+
+const sigma = () => mi("σ"); // a fresh element per use: a DOM node sits in one place only
+const tanh = () => mi("tanh");
+const odot = () => mo("⊙");
+const T = (x) => m("msup", {}, x, mi("⊤"));
+const block = (base, gate, index) => m("msubsup", {}, mi(base), typeof index === "number" ? mn(index) : mi(index), mi(gate));
+const call = (f, ...arg) => row(f, mo("("), ...arg, mo(")"));
+
+/** The forward equations of a gated cell, one <math> per line. */
+export function gatedForward(cell) {
+  if (cell === "lstm") {
+    return [
+      math("inline", sym("a", "t"), mo("="), sym("x", "t"), sym("Wx"), mo("+"), sym("s", "t-1"), sym("Ws"),
+        mo(","), mtext(" blocks i, f, g, o")),
+      math("inline", sym("i", "t"), mo("="), call(sigma(), block("a", "i", "t")), mo(","),
+        sym("f", "t"), mo("="), call(sigma(), block("a", "f", "t")), mo(","),
+        sym("g", "t"), mo("="), call(tanh(), block("a", "g", "t")), mo(","),
+        sym("o", "t"), mo("="), call(sigma(), block("a", "o", "t"))),
+      math("inline", sym("c", "t"), mo("="), sym("f", "t"), odot(), sym("c", "t-1"), mo("+"), sym("i", "t"), odot(), sym("g", "t"),
+        mo(","), sym("s", "t"), mo("="), sym("o", "t"), odot(), call(tanh(), sym("c", "t"))),
+    ];
+  }
+  return [
+    math("inline", m("msubsup", {}, mi("a"), mi("t"), mi("x")), mo("="), sym("x", "t"), sym("Wx"), mo(","),
+      m("msubsup", {}, mi("a"), mi("t"), mi("s")), mo("="), sym("s", "t-1"), sym("Ws"), mo(","), mtext(" blocks r, z, n")),
+    math("inline", sym("r", "t"), mo("="), call(sigma(), block("a", "r", "t"), mo("+"), block("a", "r", "t")), mo(","),
+      sym("z", "t"), mo("="), call(sigma(), m("msubsup", {}, mi("a"), mi("t"), mi("xz")), mo("+"), m("msubsup", {}, mi("a"), mi("t"), mi("sz"))), mo(","),
+      sym("n", "t"), mo("="), call(tanh(), m("msubsup", {}, mi("a"), mi("t"), mi("xn")), mo("+"), sym("r", "t"), odot(), m("msubsup", {}, mi("a"), mi("t"), mi("sn")))),
+    math("inline", sym("s", "t"), mo("="), row(mo("("), mn(1), mo("−"), sym("z", "t"), mo(")")), odot(), sym("n", "t"), mo("+"),
+      sym("z", "t"), odot(), sym("s", "t-1")),
+  ];
+}
+
+function mtext(text) {
+  return m("mtext", {}, text);
+}
+
+/** The backward recursion for loss step t: σ (and κ) from k to k − 1, and the term's δ. */
+export function gatedBackward(cell, t) {
+  const sig = (k) => m("msub", {}, mi("σ"), row(mn(t), mo(","), typeof k === "number" ? mn(k) : indexOf(k)));
+  const kap = (k) => m("msub", {}, mi("κ"), row(mn(t), mo(","), typeof k === "number" ? mn(k) : indexOf(k)));
+  const lines = [];
+  if (cell === "lstm") {
+    lines.push(math("inline", kap("k-1"), mo("="), kap("k"), odot(), sym("f", "k"), mo("+"),
+      mtext(" (the paths through "), sym("s", "k-1"), mtext(" and the gates)")));
+    lines.push(math("inline", kap("k"), mo("="), m("mfrac", {}, row(mo("∂"), sym("E", t)), row(mo("∂"), sym("c", "k"))), mo(","),
+      sig("k"), mo("="), m("mfrac", {}, row(mo("∂"), sym("E", t)), row(mo("∂"), sym("s", "k"))), mo(","),
+      m("msub", {}, mi("δ"), row(mn(t), mo(","), mi("k"))), mo("="), m("mfrac", {}, row(mo("∂"), sym("E", t)), row(mo("∂"), sym("a", "k")))));
+  } else {
+    lines.push(math("inline", sig("k-1"), mo("="), sig("k"), odot(), sym("z", "k"), mo("+"),
+      mtext(" (the paths through "), sym("n", "k"), mtext(", "), sym("r", "k"), mtext(" and "), sym("z", "k"), mtext(")")));
+    lines.push(math("inline", m("msubsup", {}, mi("δ"), row(mn(t), mo(","), mi("k")), mi("s")), mo("="),
+      m("mfrac", {}, row(mo("∂"), sym("E", t)), row(mo("∂"), m("msubsup", {}, mi("a"), mi("k"), mi("s")))), mo(","),
+      m("msubsup", {}, mi("δ"), row(mn(t), mo(","), mi("k")), mi("x")), mo("="),
+      m("mfrac", {}, row(mo("∂"), sym("E", t)), row(mo("∂"), m("msubsup", {}, mi("a"), mi("k"), mi("x"))))));
+  }
+  return lines;
+}
+
+function indexOf(text) {
+  return text === "k-1" ? row(mi("k"), mo("−"), mn(1)) : mi(text);
+}
+
+/** The term C^W_{t,k} as an outer product: s_{k−1}ᵀ δ^s_{t,k} (Ws) or x_kᵀ δ^x_{t,k} (Wx). */
+export function gatedTerm(cell, t, k, W) {
+  const operand = W === "Ws" ? sym("s", typeof k === "number" ? k - 1 : "k-1") : sym("x", k);
+  const idx = row(mn(t), mo(","), typeof k === "number" ? mn(k) : mi(k));
+  const delta = cell === "gru" ? m("msubsup", {}, mi("δ"), idx, mi(W === "Ws" ? "s" : "x")) : m("msub", {}, mi("δ"), idx);
+  return row(T(operand), delta);
+}
