@@ -44,24 +44,45 @@ class Settings(BaseSettings):
         description="flow.jacobian (‖∂s_t/∂s_k‖₂ for every k ≤ t) is computed while "
         "T²·(H³ + 4·10⁴) stays within this budget; above it, it is sent as null with a warning",
     )
-    max_gradcheck_evals: int = Field(
-        default=500_000, ge=1, description="/api/gradcheck: limit on 2·(number of weights)·T steps"
-    )
     max_train_steps: int = Field(default=5000, ge=1, description="steps of one /api/train call")
-    max_train_work: float = Field(
-        default=2e10, gt=0, description="one /api/train call: limit on steps·T·H² operations"
+    max_compute_seconds: float = Field(
+        default=6.0,
+        gt=0,
+        description="estimated CPU seconds one request may take on the reference machine "
+        "(the cost model of app/api/limits.py, calibrated by benchmarks/cost.py); 422 above",
+    )
+    max_response_numbers: int = Field(
+        default=3_000_000,
+        ge=1,
+        description="numbers one answer may carry (steps, terms, flow, weights); 422 above",
     )
 
     # transport
     max_body_bytes: int = Field(default=4_000_000, ge=1, description="largest request body")
+    body_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="a request body must arrive whole within this time (408 otherwise)",
+    )
     max_concurrent_compute: int = Field(
         default=1,
         ge=1,
         description="CPU-heavy requests (forward, bptt, gradcheck, train) computing at once per "
         "worker process; the others queue, so health, page and static files stay prompt",
     )
+    max_waiting_compute: int = Field(
+        default=32,
+        ge=0,
+        description="valid CPU-heavy requests waiting for a compute slot per process; "
+        "the next one gets 429 with Retry-After",
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="origins allowed to call the API from a browser"
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description='Host headers the app answers (e.g. ["bptt.example.org"]); '
+        "others get 400. Empty: every host (the app never writes the Host into a page)",
     )
     log_level: LogLevel = "info"
 

@@ -6,9 +6,14 @@ Run it with `uvicorn app.main:app` (or `bptt-explorer`); tests build their own w
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.api.compute import install_compute_slots
 from app.api.errors import install_error_handlers
 from app.api.middleware import configure_logging, install_middleware
 from app.api.routes import docs, health, limits, pages, rnn, tasks, train
@@ -21,11 +26,26 @@ DESCRIPTION = (
 )
 
 
+def thread_pool_for(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that sizes the worker-thread pool: compute requests waiting for a slot wait
+    in threads, and the page, tasks and static files must still find one free."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        needed = settings.max_concurrent_compute + settings.max_waiting_compute + 40
+        limiter.total_tokens = max(limiter.total_tokens, needed)
+        yield
+
+    return lifespan
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the FastAPI app for `settings` (default: from the environment)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
     app = FastAPI(
+        lifespan=thread_pool_for(settings),
         title="BPTT Explorer",
         version=settings.version,
         description=DESCRIPTION,
@@ -38,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     docs.mount_swagger_ui(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
+    install_compute_slots(app, settings.max_concurrent_compute, settings.max_waiting_compute)
     install_middleware(app, settings)
     return app
 

@@ -1,4 +1,4 @@
-"""Training benchmark: Adam steps per second, app.rnn.train against torch (nn.RNN + Linear).
+"""Training benchmark: Adam steps per second, app.rnn.train against torch (nn.RNN/LSTM/GRU).
 
 The lecture's sample: one sine wave, 20 steps over [0, π], predict the next value; hidden 32,
 Adam lr 0.01, float64, no biases (so both sides are the same model and the same updates), the
@@ -6,9 +6,10 @@ same starting weights and the same sequence at every step. The loss curves are c
 agree before anything is timed; each rate is the median of several repeats.
 
     .venv/bin/python benchmarks/train.py [--T 20] [--H 32] [--steps 500] [--repeats 5] [--threads 1]
+    .venv/bin/python benchmarks/train.py --cell lstm      # or gru: against nn.LSTM / nn.GRU
 
-Target (issue 3): at least 1.0× torch's steps per second.
-torch is optional (pip install torch==2.13.0); without it the torch row is skipped.
+Target: at least 1.0× torch's steps per second (for every cell).
+torch is optional (pip install torch); without it the torch row is skipped.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--steps", type=int, default=500)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1, help="BLAS and torch threads (0: default)")
+    ap.add_argument("--cell", choices=("rnn", "lstm", "gru"), default="rnn")
     return ap.parse_args()
 
 
@@ -50,14 +52,16 @@ def sine_sequence(T: int) -> tuple[np.ndarray, np.ndarray]:
     return wave[:-1, None], wave[1:, None]  # (T, 1) each
 
 
-def torch_run(params, x, d, lr: float, steps: int) -> list[float]:
-    """nn.RNN + nn.Linear (no biases) with torch.optim.Adam: the loss before every step."""
+def torch_run(params, x, d, lr: float, steps: int, cell: str = "rnn") -> list[float]:
+    """nn.RNN / nn.LSTM / nn.GRU + nn.Linear (no biases) with torch.optim.Adam: the loss
+    before every step."""
     H = params.Ws.shape[0]
-    rnn = torch.nn.RNN(1, H, bias=False, batch_first=True, dtype=torch.float64)
+    kind = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+    rnn = kind(1, H, bias=False, batch_first=True, dtype=torch.float64)
     lin = torch.nn.Linear(H, 1, bias=False, dtype=torch.float64)
     with torch.no_grad():
-        rnn.weight_ih_l0.copy_(torch.from_numpy(params.Wx.T))  # (H, n_in) = Wxᵀ
-        rnn.weight_hh_l0.copy_(torch.from_numpy(params.Ws.T))  # (H, H) = Wsᵀ
+        rnn.weight_ih_l0.copy_(torch.from_numpy(params.Wx.T))  # (G·H, n_in) = Wxᵀ
+        rnn.weight_hh_l0.copy_(torch.from_numpy(params.Ws.T))  # (G·H, H) = Wsᵀ
         lin.weight.copy_(torch.from_numpy(params.Wy.T))  # (n_out, H) = Wyᵀ
     opt = torch.optim.Adam([*rnn.parameters(), *lin.parameters()], lr=lr)
     tx, td = torch.from_numpy(x)[None], torch.from_numpy(d)[None]  # (1, T, 1)
@@ -74,13 +78,14 @@ def torch_run(params, x, d, lr: float, steps: int) -> list[float]:
 
 def main() -> None:
     T, H, steps, R = ARGS.T, ARGS.H, ARGS.steps, ARGS.repeats
-    config = RNNConfig(n_in=1, n_hidden=H, n_out=1)
+    config = RNNConfig(n_in=1, n_hidden=H, n_out=1, cell=ARGS.cell)
     params = init_params(config, seed=0)
     x, d = sine_sequence(T)
     data = FixedData(x, d)
     adam = Optimizer("adam", lr=0.01)
     load = os.getloadavg()[0]
-    print(f"T={T} H={H} steps={steps} repeats={R} threads={ARGS.threads or 'default'}")
+    threads = ARGS.threads or "default"
+    print(f"cell={ARGS.cell} T={T} H={H} steps={steps} repeats={R} threads={threads}")
 
     def ours() -> list[float]:
         return [h.loss for h in train(config, params, data, adam, steps).history]
@@ -91,10 +96,10 @@ def main() -> None:
     else:
         if ARGS.threads > 0:
             torch.set_num_threads(ARGS.threads)
-        mine, theirs = ours(), torch_run(params, x, d, 0.01, steps)
+        mine, theirs = ours(), torch_run(params, x, d, 0.01, steps, ARGS.cell)
         assert_allclose(mine, theirs, rtol=1e-6)
         print(f"agreement: {steps} losses match torch (rtol 1e-6); last {mine[-1]:.3e}")
-        t_theirs = median_time(lambda: torch_run(params, x, d, 0.01, steps), R)
+        t_theirs = median_time(lambda: torch_run(params, x, d, 0.01, steps, ARGS.cell), R)
     t_ours = median_time(ours, R)
     rate, other = steps / t_ours, None if t_theirs is None else steps / t_theirs
     print(f"\n{'':<12}{'steps/s':>10}")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up (first run) and run the whole test suite: pytest (browser tests included) and the
 # front-end unit tests (node --test tests/js/) when node is there. Extra args go to pytest.
+# The torch extra is for the LSTM/GRU reference tests only (tests/reference/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +10,7 @@ if [ ! -x .venv/bin/python ]; then
     echo "creating .venv" >&2
     "$PYTHON" -m venv .venv
 fi
-if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' \
+if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,torch]' \
     >.venv/pip-install.log 2>&1; then
     grep -v "is ignored" .venv/pip-install.log >&2
     echo "pip install failed (full log: .venv/pip-install.log)" >&2

@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
+import orjson
 from numpy.typing import NDArray
 
 from app.api.errors import FieldError
@@ -29,8 +31,10 @@ from app.rnn import (
     Forward,
     GradCheck,
     Grads,
+    JacobianBudget,
     RNNConfig,
     RNNParams,
+    forward_is_finite,
     init_params,
 )
 from app.rnn.model import Array
@@ -38,7 +42,6 @@ from app.rnn.model import Array
 Mask = NDArray[np.bool_]
 
 FLOW_NAMES = ("Ws", "Wx", "state", "jacobian")
-OVERFLOW_WARNING = "non-finite values (overflow) were replaced by null"
 
 # ---------------------------------------------------------------- arrays → JSON
 
@@ -86,7 +89,15 @@ def model_from_spec(
     """The config and weights a request asks for: its weights, or init_params(seed, ρ)."""
     if settings is not None:
         check_model_limits(spec, settings)
-    config = RNNConfig(
+    config = config_from_spec(spec)
+    if spec.weights is None:
+        return config, init_params(config, spec.seed, spec.ws_spectral_radius)
+    return config, params_from_weights(config, spec.weights)
+
+
+def config_from_spec(spec: ModelSpec) -> RNNConfig:
+    """The core's config of a (validated) model spec."""
+    return RNNConfig(
         n_in=spec.n_in,
         n_hidden=spec.n_hidden,
         n_out=spec.n_out,
@@ -94,20 +105,20 @@ def model_from_spec(
         output=spec.output,
         loss=spec.loss,
         bias=spec.bias,
+        cell=spec.cell,
     )
-    if spec.weights is None:
-        return config, init_params(config, spec.seed, spec.ws_spectral_radius)
-    return config, params_from_weights(config, spec.weights)
 
 
 def params_from_weights(config: RNNConfig, weights: WeightsSpec) -> RNNParams:
     """Arrays of the (already shape-checked) weights."""
+    gated = config.cell != "rnn"
     return RNNParams(
-        Wx=np.array(weights.Wx, dtype=np.float64),  # (n_in, H)
-        Ws=np.array(weights.Ws, dtype=np.float64),  # (H, H)
+        Wx=np.array(weights.Wx, dtype=np.float64),  # (n_in, G·H)
+        Ws=np.array(weights.Ws, dtype=np.float64),  # (H, G·H)
         Wy=np.array(weights.Wy, dtype=np.float64),  # (H, n_out)
-        bs=np.array(weights.bs, dtype=np.float64) if config.bias else None,  # (H,)
+        bs=np.array(weights.bs, dtype=np.float64) if config.bias else None,  # (G·H,)
         by=np.array(weights.by, dtype=np.float64) if config.bias else None,  # (n_out,)
+        bx=np.array(weights.bx, dtype=np.float64) if config.bias and gated else None,  # (G·H,)
     )
 
 
@@ -128,6 +139,11 @@ def sequence_request(
     check_T(len(body.inputs), settings)
     x, s0 = sequence_arrays(body.inputs, body.s0, config.n_hidden)
     return config, params, x, s0
+
+
+def c0_array(c0: list[float] | None) -> Array | None:
+    """c_0 (H,) of an LSTM request, or None (zeros)."""
+    return None if c0 is None else np.array(c0, dtype=np.float64)  # (H,)
 
 
 def loss_steps_arg(loss_steps: str | list[int]) -> str | list[int]:
@@ -162,54 +178,28 @@ def check_T(T: int, settings: Settings) -> None:
 
 
 def check_bptt_work(request: BPTTRequest, settings: Settings) -> None:
-    """detail "full": T²·H·(H+n_in) numbers ≤ max_full_numbers ("norms" works at every size)."""
+    """detail "full": T²·G·H·(H+n_in) numbers ≤ max_full_numbers ("norms" works at any size)."""
     T, H, n_in = len(request.inputs), request.model.n_hidden, request.model.n_in
     if request.detail != "full":
         return
-    numbers = T * T * H * (H + n_in)
+    G = request.model.width // H
+    numbers = T * T * G * H * (H + n_in)
     if numbers > settings.max_full_numbers:
+        size = f"T²·n_hidden·(n_hidden+n_in) = {numbers:,}"
+        if G > 1:
+            size = f"T²·{G}·n_hidden·(n_hidden+n_in) = {numbers:,} ({G} gate blocks)"
         msg = (
             f'detail "full" at T = {T}, n_hidden = {H}, n_in = {n_in} needs '
-            f"T²·n_hidden·(n_hidden+n_in) = {numbers:,} numbers, over the limit of "
+            f"{size} numbers, over the limit of "
             f"{settings.max_full_numbers:,} ({_setting(settings, 'max_full_numbers')}); "
             'ask for detail "norms" or a shorter sequence'
         )
         raise FieldError(("detail",), msg)
 
 
-JACOBIAN_PAIR_COST = 40_000  # per (t, k) pair, in H³ units: the iteration's fixed cost
-
-
-def jacobian_work(T: int, H: int) -> float:
-    """The cost of flow.jacobian, measured in benchmarks/core.py: T²·(H³ + 4·10⁴)."""
-    return float(T) * T * (H**3 + JACOBIAN_PAIR_COST)
-
-
-def jacobian_skipped_warning(T: int, H: int, settings: Settings) -> str:
-    """Why flow.jacobian is null: the budget it went over, and how to get it."""
-    return (
-        f"flow.jacobian omitted: at T = {T}, n_hidden = {H} its T²·(H³ + 4·10⁴) = "
-        f"{jacobian_work(T, H):.3g} is over the budget of {settings.max_jacobian_work:.3g} "
-        f"({_setting(settings, 'max_jacobian_work')}); use a shorter sequence or fewer units"
-    )
-
-
-def check_gradcheck_work(request: GradcheckRequest, settings: Settings) -> None:
-    """Central differences run 2·P·T forward steps (P weights): at most max_gradcheck_evals."""
-    m = request.model
-    P = m.n_in * m.n_hidden + m.n_hidden**2 + m.n_hidden * m.n_out
-    if m.bias:
-        P += m.n_hidden + m.n_out
-    T = len(request.inputs)
-    evals = 2 * P * T
-    limit = settings.max_gradcheck_evals
-    if evals > limit:
-        msg = (
-            f"a gradient check of {P} weights over T = {T} steps runs 2·P·T = {evals:,} forward "
-            f"steps, over the limit of {limit:,} ({_setting(settings, 'max_gradcheck_evals')}); "
-            "use a smaller model or a shorter sequence"
-        )
-        raise FieldError(("inputs",), msg)
+def jacobian_budget(settings: Settings) -> JacobianBudget:
+    """The Settings' budget on flow.jacobian, named by its environment variable."""
+    return JacobianBudget(settings.max_jacobian_work, _setting(settings, "max_jacobian_work"))
 
 
 # ---------------------------------------------------------------- results → responses
@@ -218,7 +208,10 @@ def check_gradcheck_work(request: GradcheckRequest, settings: Settings) -> None:
 def steps_to_json(
     fwd: Forward, d: Array | None = None, E: Array | None = None, mask: Mask | None = None
 ) -> list[dict[str, Any]]:
-    """[{"t", "x", "z", "s", "y"[, "d", "E"]}]: E is None where t is not a loss step."""
+    """[{"t", "x", "z", "s"[, "c", "gates"], "y"[, "d", "E"]}]: E is None off the loss steps;
+    z (the plain RNN's pre-activation) is None for gated cells, which send c and gates."""
+    if fwd.cell != "rnn":
+        return _gated_steps_to_json(fwd, d, E, mask)
     xs, zs = fwd.x.tolist(), to_json(fwd.z)
     ss, ys = to_json(fwd.s[1:]), to_json(fwd.y)
     steps = [{"t": t + 1, "x": xs[t], "z": zs[t], "s": ss[t], "y": ys[t]} for t in range(fwd.T)]
@@ -229,53 +222,83 @@ def steps_to_json(
     return steps
 
 
+def _gated_steps_to_json(
+    fwd: Forward, d: Array | None, E: Array | None, mask: Mask | None
+) -> list[dict[str, Any]]:
+    """The steps of a gated cell: z null, c (LSTM) and the gates beside s."""
+    xs, ss, ys = fwd.x.tolist(), to_json(fwd.s[1:]), to_json(fwd.y)
+    cs = to_json(fwd.c[1:]) if fwd.c is not None else None
+    gates = {name: to_json(value) for name, value in fwd.gates.items()}
+    steps = []
+    for t in range(fwd.T):
+        step: dict[str, Any] = {"t": t + 1, "x": xs[t], "z": None, "s": ss[t]}
+        if cs is not None:
+            step["c"] = cs[t]
+        step["gates"] = {name: value[t] for name, value in gates.items()}
+        step["y"] = ys[t]
+        steps.append(step)
+    if d is not None and E is not None and mask is not None:
+        Es = to_json(np.where(mask, E, np.nan))  # (T,) None off the loss steps
+        for step, d_t, E_t in zip(steps, d.tolist(), Es, strict=True):
+            step["d"], step["E"] = d_t, E_t
+    return steps
+
+
 def terms_to_json(result: BPTTResult) -> list[dict[str, Any]]:
-    """Per loss step t: ∂E_t/∂W and its kept k-terms C^Ws_{t,k}, C^Wx_{t,k}, σ_{t,k}, δ_{t,k}."""
-    assert result.sigma is not None and result.delta is not None and result.per_step is not None
-    fwd = result.fwd
-    rows, ks = np.nonzero(result.kept)  # (N,), (N,): loss-step row, k - 1; row-major so k ascends
-    delta = result.delta[rows, ks]  # (N, H) δ_{t,k}
-    with np.errstate(all="ignore"):
-        C_Ws = np.einsum("na,nb->nab", fwd.s[ks], delta)  # (N, H, H)   s_{k-1}^T δ_{t,k}
-        C_Wx = np.einsum("na,nb->nab", fwd.x[ks], delta)  # (N, n_in, H) x_k^T δ_{t,k}
-    k_terms = [
-        {"k": k, "Ws": Ws, "Wx": Wx, "dE_ds": sigma, "dE_dz": dlt}
-        for k, Ws, Wx, sigma, dlt in zip(
-            (ks + 1).tolist(),
-            json_array(C_Ws),
-            json_array(C_Wx),
-            json_array(result.sigma[rows, ks]),
-            json_array(delta),
-            strict=True,
-        )
-    ]
-    ends = np.cumsum(result.kept.sum(axis=1)).tolist()  # (L,) end of each row's k-terms
-    per_step = {"dE_d" + name: json_array(g) for name, g in result.per_step.as_dict().items()}
+    """Per loss step t: ∂E_t/∂W and its kept k-terms C^Ws_{t,k}, C^Wx_{t,k}, σ_{t,k}, δ_{t,k}
+    (for gated cells δ^s as dE_da, the GRU's δ^x as dE_dax, the LSTM's κ as dE_dc)."""
+    terms = result.terms
+    assert terms is not None
+    cell = result.config.cell
+    columns: dict[str, Any] = {
+        "Ws": json_array(terms.Ws),
+        "Wx": json_array(terms.Wx),
+        "dE_ds": json_array(terms.sigma),
+    }
+    if cell == "rnn":
+        columns["dE_dz"] = json_array(terms.delta_s)
+    else:
+        columns["dE_da"] = json_array(terms.delta_s)
+    if cell == "gru":
+        columns["dE_dax"] = json_array(terms.delta_x)
+    if terms.kappa is not None:
+        columns["dE_dc"] = json_array(terms.kappa)
+    names = list(columns)
+    rows = zip(terms.k.tolist(), *columns.values(), strict=True)  # one row per kept term
+    ends = terms.ends.tolist()
+    per_step = {"dE_d" + name: json_array(g) for name, g in terms.per_step.as_dict().items()}
     Es = to_json(result.E[result.steps - 1])
-    terms = []
+    out = []
     for i, (t, end) in enumerate(zip(result.steps.tolist(), ends, strict=True)):
         start = ends[i - 1] if i else 0
         term = {"t": t, "E": Es[i], **{name: value[i] for name, value in per_step.items()}}
-        term["k"] = k_terms[start:end]
-        terms.append(term)
-    return terms
+        k_terms = [
+            {"k": k, **dict(zip(names, values, strict=True))}
+            for k, *values in itertools.islice(rows, end - start)
+        ]
+        # encoded at once: one loss step's small dicts alive at a time, not all T² of them
+        term["k"] = orjson.Fragment(orjson.dumps(k_terms, option=orjson.OPT_SERIALIZE_NUMPY))
+        out.append(term)
+    return out
 
 
 def diagnostics_to_json(result: BPTTResult) -> dict[str, Any]:
-    """{"finite", "ws_spectral_radius", "ws_spectral_norm", "gamma", "warnings"}."""
+    """{"finite", "ws_spectral_radius", "ws_spectral_norm", "gamma", "warnings",
+    "ws_eigenvalues"[, "ws_gate_spectral_radius"]}: the core's verdict, as JSON."""
     diag = result.diagnostics
-    fwd = result.fwd
-    finite = bool(diag.finite and np.isfinite(fwd.s).all() and np.isfinite(fwd.y).all())
-    warnings = list(diag.warnings)
-    if not finite and diag.finite:  # overflow the core did not flag
-        warnings.append(OVERFLOW_WARNING)
-    return {
-        "finite": finite,
+    out: dict[str, Any] = {
+        "finite": bool(diag.finite),
         "ws_spectral_radius": scalar_to_json(diag.ws_spectral_radius),
         "ws_spectral_norm": scalar_to_json(diag.ws_spectral_norm),
         "gamma": scalar_to_json(diag.gamma),
-        "warnings": warnings,
+        "warnings": list(diag.warnings),
+        "ws_eigenvalues": eigenvalues_to_json(diag),
     }
+    if diag.gate_spectral_radius:
+        out["ws_gate_spectral_radius"] = {
+            name: scalar_to_json(value) for name, value in diag.gate_spectral_radius.items()
+        }
+    return out
 
 
 def forward_response(
@@ -290,14 +313,14 @@ def forward_response(
         "weights": weights_to_json(params),
         "T": fwd.T,
         "s0": fwd.s[0].tolist(),
+        **({"c0": fwd.c[0].tolist()} if fwd.c is not None else {}),
         "steps": steps_to_json(fwd, d, E, mask),
     }
-    finite = bool(np.isfinite(fwd.z).all() and np.isfinite(fwd.y).all())
+    loss = None
     if E is not None and mask is not None:
         loss = float(np.sum(E[mask]))
         response["loss"] = scalar_to_json(loss)
-        finite = finite and bool(np.isfinite(loss))
-    response["finite"] = finite
+    response["finite"] = forward_is_finite(fwd, loss)
     return response
 
 
@@ -308,15 +331,17 @@ def bptt_response(params: RNNParams, result: BPTTResult) -> dict[str, Any]:
         "weights": weights_to_json(params),
         "T": fwd.T,
         "s0": fwd.s[0].tolist(),
+        **({"c0": fwd.c[0].tolist()} if fwd.c is not None else {}),
         "loss_steps": result.steps.tolist(),
         "steps": steps_to_json(fwd, result.d, result.E, result.mask),
         "loss": scalar_to_json(result.loss),
         "grads": grads_to_json(result.grads),
-        "flow": {name: to_json(getattr(result.flow, name)) for name in FLOW_NAMES},
+        "flow": {name: json_array(getattr(result.flow, name)) for name in FLOW_NAMES},
         "diagnostics": diagnostics_to_json(result),
     }
-    response["diagnostics"]["ws_eigenvalues"] = eigenvalues_to_json(result.diagnostics)
-    if result.per_step is not None:
+    if result.flow.cell is not None:
+        response["flow"]["cell"] = json_array(result.flow.cell)
+    if result.terms is not None:
         response["terms"] = terms_to_json(result)
     return response
 

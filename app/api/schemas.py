@@ -27,7 +27,10 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
+from app.rnn.model import CELL_GATES
+
 Activation = Literal["tanh", "sigmoid", "relu", "identity"]
+CellName = Literal["rnn", "lstm", "gru"]
 OutputName = Literal["linear", "softmax"]
 LossName = Literal["squared_error", "cross_entropy"]
 Detail = Literal["full", "norms"]
@@ -131,22 +134,30 @@ LossSteps = Annotated[
 
 class WeightsSpec(BaseModel):
     """Explicit weights, row-major: Wx (n_in×n_hidden), Ws (n_hidden×n_hidden), Wy (n_hidden×n_out),
-    and with bias only: bs (n_hidden), by (n_out)."""
+    and with bias only: bs (n_hidden), by (n_out). Gated cells have G gate blocks of columns
+    (lstm: i, f, g, o; gru: r, z, n): Wx n_in×G·n_hidden, Ws n_hidden×G·n_hidden, and with bias
+    bx and bs of G·n_hidden."""
 
     model_config = STRICT_INPUT
 
-    Wx: Matrix = Field(description="n_in×n_hidden, input → state")
-    Ws: Matrix = Field(description="n_hidden×n_hidden, state → next state")
+    Wx: Matrix = Field(description="n_in×n_hidden (×G·n_hidden for gated cells), input → state")
+    Ws: Matrix = Field(description="n_hidden×n_hidden (×G·n_hidden), state → next state")
     Wy: Matrix = Field(description="n_hidden×n_out, state → output")
-    bs: Vector | None = Field(default=None, description="n_hidden, only when bias is true")
+    bs: Vector | None = Field(default=None, description="n_hidden (G·n_hidden), only with bias")
     by: Vector | None = Field(default=None, description="n_out, only when bias is true")
+    bx: Vector | None = Field(
+        default=None, description="G·n_hidden, gated cells with bias only (PyTorch's bias_ih)"
+    )
 
 
 class ModelSpec(BaseModel):
-    """The RNN: sizes, Φ, output layer, loss, and either explicit weights or a seed."""
+    """The RNN: cell, sizes, Φ, output layer, loss, and either explicit weights or a seed."""
 
     model_config = STRICT_INPUT
 
+    cell: CellName = Field(
+        default="rnn", description='"rnn" (the lecture\'s), "lstm" or "gru" (PyTorch\'s cells)'
+    )
     n_in: int = Field(default=1, ge=1, description="input size (server limit BPTT_MAX_N_IO, 64)")
     n_hidden: int = Field(
         default=3, ge=1, description="state size (server limit BPTT_MAX_N_HIDDEN, 256)"
@@ -162,29 +173,50 @@ class ModelSpec(BaseModel):
         default=None,
         gt=0,
         le=100,
-        description="rescale the seeded Ws to this spectral radius (ignored with weights)",
+        description="rescale the seeded Ws (each gate's H×H block) to this spectral radius "
+        "(ignored with weights)",
     )
 
     @model_validator(mode="after")
     def _check_consistency(self) -> ModelSpec:
-        """cross_entropy needs softmax; weights must match the sizes; bs/by iff bias."""
+        """cross_entropy needs softmax; gated cells need tanh; weights match; biases iff bias."""
         errors: list[InitErrorDetails] = []
         if self.loss == "cross_entropy" and self.output != "softmax":
             msg = f"loss 'cross_entropy' needs output 'softmax', got output '{self.output}'"
             errors.append(_error(("loss",), msg, self.loss))
+        if self.cell != "rnn" and self.activation != "tanh":
+            msg = (
+                f"activation must be 'tanh' for cell '{self.cell}' (its gates fix their own "
+                f"nonlinearities), got '{self.activation}'"
+            )
+            errors.append(_error(("activation",), msg, self.activation))
         if self.weights is not None:
             errors += self._weight_errors(self.weights)
         _raise("ModelSpec", errors)
         return self
 
+    @property
+    def width(self) -> int:
+        """G·n_hidden: the columns of Wx and Ws (G = 1 for the plain RNN)."""
+        return max(1, len(CELL_GATES[self.cell])) * self.n_hidden
+
     def _weight_errors(self, w: WeightsSpec) -> list[InitErrorDetails]:
-        H, n_in, n_out = self.n_hidden, self.n_in, self.n_out
+        H, n_in, n_out, GH = self.n_hidden, self.n_in, self.n_out, self.width
+        gates = CELL_GATES[self.cell]
+        blocks = f"{len(gates)}·n_hidden: gate blocks {', '.join(gates)}" if gates else ""
+        wide = blocks or "n_hidden"
         errors = [
-            *_check_matrix("Wx", ("weights", "Wx"), w.Wx, n_in, H, "n_in×n_hidden"),
-            *_check_matrix("Ws", ("weights", "Ws"), w.Ws, H, H, "n_hidden×n_hidden"),
+            *_check_matrix("Wx", ("weights", "Wx"), w.Wx, n_in, GH, f"n_in×{wide}"),
+            *_check_matrix("Ws", ("weights", "Ws"), w.Ws, H, GH, f"n_hidden×{wide}"),
             *_check_matrix("Wy", ("weights", "Wy"), w.Wy, H, n_out, "n_hidden×n_out"),
         ]
-        for name, vec, size, dims in (("bs", w.bs, H, "n_hidden"), ("by", w.by, n_out, "n_out")):
+        biases = [("bs", w.bs, GH, wide), ("by", w.by, n_out, "n_out")]
+        if gates:
+            biases.insert(0, ("bx", w.bx, GH, wide))
+        elif w.bx is not None:
+            msg = "bx belongs to gated cells (lstm, gru); the rnn cell has bs only"
+            errors.append(_error(("weights", "bx"), msg, w.bx))
+        for name, vec, size, dims in biases:
             loc = ("weights", name)
             if self.bias and vec is None:
                 errors.append(_error(loc, f"{name} is required when bias is true", None))
@@ -204,14 +236,20 @@ def _sequence_errors(
     targets: Matrix | None,
     s0: Vector | None,
     loss_steps: Literal["all", "last"] | list[int],
+    c0: Vector | None = None,
 ) -> list[InitErrorDetails]:
-    """inputs T×n_in, targets T×n_out, s0 n_hidden, loss steps distinct and in 1..T."""
+    """inputs T×n_in, targets T×n_out, s0 (c0) n_hidden, loss steps distinct and in 1..T."""
     T = len(inputs)
     errors = _check_matrix("inputs", ("inputs",), inputs, T, model.n_in, "T×n_in")
     if targets is not None:
         errors += _check_matrix("targets", ("targets",), targets, T, model.n_out, "T×n_out")
     if s0 is not None:
         errors += _check_vector("s0", ("s0",), s0, model.n_hidden, "n_hidden")
+    if c0 is not None and model.cell != "lstm":
+        msg = f"c0 is the LSTM's initial cell state; cell '{model.cell}' has none (omit c0)"
+        errors.append(_error(("c0",), msg, c0))
+    elif c0 is not None:
+        errors += _check_vector("c0", ("c0",), c0, model.n_hidden, "n_hidden")
     if isinstance(loss_steps, list):
         errors += _loss_step_errors(loss_steps, T)
     return errors
@@ -241,6 +279,9 @@ class _SequenceRequest(BaseModel):
         description="T×n_in, x_t for t = 1..T (T ≤ BPTT_MAX_T, 1000)"
     )
     s0: Vector | None = Field(default=None, description="initial state s_0 (zeros if omitted)")
+    c0: Vector | None = Field(
+        default=None, description="LSTM only: initial cell state c_0 (zeros if omitted)"
+    )
 
 
 class ForwardRequest(_SequenceRequest):
@@ -254,7 +295,9 @@ class ForwardRequest(_SequenceRequest):
     @model_validator(mode="after")
     def _check_shapes(self) -> ForwardRequest:
         """Shapes against the model's sizes and T."""
-        errors = _sequence_errors(self.model, self.inputs, self.targets, self.s0, self.loss_steps)
+        errors = _sequence_errors(
+            self.model, self.inputs, self.targets, self.s0, self.loss_steps, self.c0
+        )
         _raise("ForwardRequest", errors)
         return self
 
@@ -270,7 +313,9 @@ class GradcheckRequest(_SequenceRequest):
     @model_validator(mode="after")
     def _check_shapes(self) -> GradcheckRequest:
         """Shapes against the model's sizes and T."""
-        errors = _sequence_errors(self.model, self.inputs, self.targets, self.s0, self.loss_steps)
+        errors = _sequence_errors(
+            self.model, self.inputs, self.targets, self.s0, self.loss_steps, self.c0
+        )
         _raise(type(self).__name__, errors)
         return self
 
@@ -299,6 +344,7 @@ class WeightsOut(BaseModel):
     Wx: Matrix
     Ws: Matrix
     Wy: Matrix
+    bx: Vector | None = Field(default=None, exclude_if=_omit_none)
     bs: Vector | None = Field(default=None, exclude_if=_omit_none)
     by: Vector | None = Field(default=None, exclude_if=_omit_none)
 
@@ -309,6 +355,7 @@ class GradsOut(BaseModel):
     Wx: OutMatrix
     Ws: OutMatrix
     Wy: OutMatrix
+    bx: OutVector | None = Field(default=None, exclude_if=_omit_none)
     bs: OutVector | None = Field(default=None, exclude_if=_omit_none)
     by: OutVector | None = Field(default=None, exclude_if=_omit_none)
 
@@ -318,8 +365,14 @@ class StepOut(BaseModel):
 
     t: int
     x: Vector
-    z: OutVector
+    z: OutVector | None = Field(description="the plain RNN's z_t; null for gated cells")
     s: OutVector
+    c: OutVector | None = Field(default=None, exclude_if=_omit_none, description="LSTM: c_t")
+    gates: dict[str, OutVector] | None = Field(
+        default=None,
+        exclude_if=_omit_none,
+        description='gated cells: {"i","f","g","o"} or {"r","z","n"} after their nonlinearity',
+    )
     y: OutVector
     d: Vector | None = Field(default=None, exclude_if=_omit_none)
     E: OutFloat = Field(default=None, description="E_t; null where t is not a loss step")
@@ -331,7 +384,12 @@ class FlowOut(BaseModel):
     Ws: OutMatrix = Field(description="‖C^Ws_{t,k}‖_F")
     Wx: OutMatrix = Field(description="‖C^Wx_{t,k}‖_F")
     state: OutMatrix = Field(description="‖∂E_t/∂s_k‖")
-    jacobian: OutMatrix = Field(description="‖∂s_t/∂s_k‖₂, for every k ≤ t")
+    cell: OutMatrix | None = Field(
+        default=None, exclude_if=_omit_none, description="LSTM: ‖∂E_t/∂c_k‖ = ‖κ_{t,k}‖"
+    )
+    jacobian: OutMatrix = Field(
+        description="‖∂s_t/∂s_k‖₂ (LSTM: of the whole state [s, c]), for every k ≤ t"
+    )
 
 
 class KTermOut(BaseModel):
@@ -341,7 +399,22 @@ class KTermOut(BaseModel):
     Ws: OutMatrix = Field(description="C^Ws_{t,k} = s_{k-1}^T δ_{t,k}")
     Wx: OutMatrix = Field(description="C^Wx_{t,k} = x_k^T δ_{t,k}")
     dE_ds: OutVector = Field(description="σ_{t,k} = ∂E_t/∂s_k")
-    dE_dz: OutVector = Field(description="δ_{t,k} = ∂E_t/∂z_k (also C^bs_{t,k})")
+    dE_dz: OutVector | None = Field(
+        default=None,
+        exclude_if=_omit_none,
+        description="rnn: δ_{t,k} = ∂E_t/∂z_k (also C^bs_{t,k})",
+    )
+    dE_da: OutVector | None = Field(
+        default=None,
+        exclude_if=_omit_none,
+        description="gated cells: δ^s_{t,k} = ∂E_t/∂a^s_k (also C^bs_{t,k})",
+    )
+    dE_dax: OutVector | None = Field(
+        default=None, exclude_if=_omit_none, description="GRU: δ^x_{t,k} (also C^bx_{t,k})"
+    )
+    dE_dc: OutVector | None = Field(
+        default=None, exclude_if=_omit_none, description="LSTM: κ_{t,k} = ∂E_t/∂c_k"
+    )
 
 
 class TermOut(BaseModel):
@@ -352,6 +425,7 @@ class TermOut(BaseModel):
     dE_dWs: OutMatrix
     dE_dWx: OutMatrix
     dE_dWy: OutMatrix
+    dE_dbx: OutVector | None = Field(default=None, exclude_if=_omit_none)
     dE_dbs: OutVector | None = Field(default=None, exclude_if=_omit_none)
     dE_dby: OutVector | None = Field(default=None, exclude_if=_omit_none)
     k: list[KTermOut]
@@ -366,7 +440,11 @@ class DiagnosticsOut(BaseModel):
     gamma: OutFloat = Field(description="max Φ'")
     warnings: list[str]
     ws_eigenvalues: list[list[OutFloat]] = Field(
-        description="eigenvalues λ of Ws as [re, im] pairs, ordered by |λ| descending"
+        description="eigenvalues λ of Ws (of every gate's H×H block for gated cells) as "
+        "[re, im] pairs, ordered by |λ| descending"
+    )
+    ws_gate_spectral_radius: dict[str, OutFloat] | None = Field(
+        default=None, exclude_if=_omit_none, description="gated cells: ρ of each gate's block"
     )
 
 
@@ -376,6 +454,7 @@ class ForwardResponse(BaseModel):
     weights: WeightsOut
     T: int
     s0: Vector
+    c0: Vector | None = Field(default=None, exclude_if=_omit_none, description="LSTM: c_0")
     steps: list[StepOut] = Field(description="d and E only when targets were given")
     loss: OutFloat = Field(default=None, exclude_if=_omit_none)
     finite: bool = Field(description="false when some value overflowed (sent as null)")
@@ -387,6 +466,7 @@ class BPTTResponse(BaseModel):
     weights: WeightsOut
     T: int
     s0: Vector
+    c0: Vector | None = Field(default=None, exclude_if=_omit_none, description="LSTM: c_0")
     loss_steps: list[int] = Field(description="the loss steps used, 1-based, ascending")
     steps: list[StepOut]
     loss: OutFloat
@@ -402,6 +482,7 @@ class RelErrorsOut(BaseModel):
     Wx: OutFloat
     Ws: OutFloat
     Wy: OutFloat
+    bx: OutFloat = Field(default=None, exclude_if=_omit_none)
     bs: OutFloat = Field(default=None, exclude_if=_omit_none)
     by: OutFloat = Field(default=None, exclude_if=_omit_none)
 

@@ -122,6 +122,7 @@ class DataSpec(BaseModel):
     targets: Matrix | None = Field(default=None, description="T×n_out")
     loss_steps: LossSteps = Field(default="all", description="with inputs and targets")
     s0: Vector | None = Field(default=None, description="initial state (zeros if omitted)")
+    c0: Vector | None = Field(default=None, description="LSTM only: initial cell state")
     task: TaskSpec | None = Field(default=None, description="{name, T, seed, params...}")
 
     @model_validator(mode="after")
@@ -154,13 +155,16 @@ class OptimizerSpec(BaseModel):
     eps: FiniteFloat = Field(default=1e-8, gt=0, le=1, description="Adam's ε")
 
 
+MAX_STEP_COUNT = 2**53  # step counts stay exact as floats (Adam's β^t); no run gets near it
+
+
 class OptimizerStateSpec(BaseModel):
     """What a previous chunk returned: the step count and the buffers, weight by weight."""
 
     model_config = STRICT_INPUT
 
     name: OptimizerName
-    step: int = Field(ge=0, description="updates taken so far (Adam's t)")
+    step: int = Field(ge=0, le=MAX_STEP_COUNT, description="updates taken so far (Adam's t)")
     velocity: dict[str, Array] | None = Field(default=None, description="momentum's v")
     m: dict[str, Array] | None = Field(default=None, description="Adam's first moment")
     v: dict[str, Array] | None = Field(default=None, description="Adam's second moment (≥ 0)")
@@ -207,7 +211,10 @@ class TrainRequest(BaseModel):
         default=None, description="the previous chunk's optimizer_state; null: a fresh start"
     )
     start_step: int = Field(
-        default=0, ge=0, description="steps already taken (the previous chunk's `step`)"
+        default=0,
+        ge=0,
+        le=MAX_STEP_COUNT,
+        description="steps already taken (the previous chunk's `step`)",
     )
 
     @model_validator(mode="after")
@@ -217,7 +224,7 @@ class TrainRequest(BaseModel):
         data = self.data
         if data.inputs is not None:
             found = _sequence_errors(
-                self.model, data.inputs, data.targets, data.s0, data.loss_steps
+                self.model, data.inputs, data.targets, data.s0, data.loss_steps, data.c0
             )
             errors += [{**e, "loc": ("data", *e["loc"])} for e in found]
         state = self.optimizer_state
@@ -237,6 +244,7 @@ class GradNormOut(BaseModel):
     Wx: OutFloat
     Ws: OutFloat
     Wy: OutFloat
+    bx: OutFloat = Field(default=None, exclude_if=lambda v: v is None)
     bs: OutFloat = Field(default=None, exclude_if=lambda v: v is None)
     by: OutFloat = Field(default=None, exclude_if=lambda v: v is None)
 

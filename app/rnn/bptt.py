@@ -1,66 +1,79 @@
-"""Backpropagation through time, term by term (bptt-math.md).
+"""Backpropagation through time, term by term, for every cell (bptt-math.md, cells.md).
 
-For a loss step t and an earlier step k ≤ t:
+For a loss step t and an earlier step k ≤ t, with the carry λ_{t,k} = ∂E_t/∂h_k:
 
-    σ_{t,t}   = ε_t Wy^T                 ∂E_t/∂s_t
-    δ_{t,k}   = σ_{t,k} ⊙ Φ'(z_k)        ∂E_t/∂z_k
-    σ_{t,k-1} = δ_{t,k} Ws^T             ∂E_t/∂s_{k-1}
-    C^Ws_{t,k} = s_{k-1}^T δ_{t,k},  C^Wx_{t,k} = x_k^T δ_{t,k},  C^bs_{t,k} = δ_{t,k}
+    λ_{t,t}    = [ε_t Wyᵀ(, 0)]                    the output layer's error enters at s_t
+    δ^s, δ^x, σ, κ, λ_{t,k-1} = cell.back(λ_{t,k})  one step back through the cell
+    C^Ws_{t,k} = s_{k-1}ᵀ δ^s_{t,k},  C^Wx_{t,k} = x_kᵀ δ^x_{t,k},  C^bs, C^bx = δ^s, δ^x
 
-All loss steps are carried together: one (L, H) matrix of σ's per step k.
+All loss steps are carried together (sweep.py); the totals of full BPTT come from the
+efficient recursion, with no T² work.
 """
 
-from collections.abc import Callable, Sequence
+from __future__ import annotations
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .activations import GAMMA, dphi
-from .jacobian import jacobian_norms, spectral_norms
+from .cells import Cell, get_cell
+from .diagnostics import Diagnostics, JacobianBudget, diagnose, jacobian_work
+from .jacobian import step_jacobian_norms
 from .losses import dE_do
-from .model import Array, Forward, RNNConfig, RNNParams, forward, step_losses
+from .model import Forward, RNNConfig, step_losses
+from .problem import LossSteps, Problem, loss_step_mask
+from .sweep import Sweep, term_sweep
+from .sweep import total_deltas as _total_deltas
+from .weights import Array, Weights
 
-LossSteps = str | Sequence[int]
+Grads = Weights  # ∂E/∂W has the names and shapes of W
 
-
-@dataclass(frozen=True)
-class Grads:
-    """∂E/∂W for every weight; a leading axis (L, …) when given per loss step."""
-
-    Wx: Array
-    Ws: Array
-    Wy: Array
-    bs: Array | None = None
-    by: Array | None = None
-
-    def as_dict(self) -> dict[str, Array]:
-        out = {"Wx": self.Wx, "Ws": self.Ws, "Wy": self.Wy}
-        if self.bs is not None:
-            out["bs"] = self.bs
-        if self.by is not None:
-            out["by"] = self.by
-        return out
+__all__ = [
+    "BPTTResult",
+    "Diagnostics",
+    "Flow",
+    "Grads",
+    "JacobianBudget",
+    "LossSteps",
+    "Problem",
+    "Terms",
+    "backprop",
+    "bptt",
+    "gradients",
+    "jacobian_work",
+    "loss_and_grads",
+    "loss_step_mask",
+    "total_deltas",
+]
 
 
 @dataclass(frozen=True)
 class Flow:
     """T×T norms at [t-1, k-1]; NaN where the API sends null."""
 
-    Ws: Array  # ‖C^Ws_{t,k}‖_F = ‖s_{k-1}‖ ‖δ_{t,k}‖
-    Wx: Array  # ‖C^Wx_{t,k}‖_F = ‖x_k‖ ‖δ_{t,k}‖
+    Ws: Array  # ‖C^Ws_{t,k}‖_F = ‖s_{k-1}‖ ‖δ^s_{t,k}‖
+    Wx: Array  # ‖C^Wx_{t,k}‖_F = ‖x_k‖ ‖δ^x_{t,k}‖
     state: Array  # ‖∂E_t/∂s_k‖ = ‖σ_{t,k}‖
-    jacobian: Array  # ‖∂s_t/∂s_k‖₂, for every k ≤ t
+    jacobian: Array  # ‖∂h_t/∂h_k‖₂ (h = [s] or [s, c]), for every k ≤ t
+    cell: Array | None = None  # ‖∂E_t/∂c_k‖ = ‖κ_{t,k}‖ (LSTM)
 
 
 @dataclass(frozen=True)
-class Diagnostics:
-    finite: bool
-    ws_spectral_radius: float  # ρ(Ws) = |λ_1|
-    ws_spectral_norm: float  # ‖Ws‖₂
-    gamma: float  # max |Φ'|
-    warnings: list[str] = field(default_factory=list)
-    ws_eigenvalues: NDArray[np.complex128] | None = None  # (H,) λ of Ws, largest |λ| first
+class Terms:
+    """Every kept term (t, k), loss steps ascending and k ascending within each: N rows."""
+
+    row: NDArray[np.int64]  # (N,) index i of the loss step t = steps[i]
+    k: NDArray[np.int64]  # (N,) 1-based k
+    ends: NDArray[np.int64]  # (L,) loss step i's terms are [ends[i-1], ends[i])
+    Ws: Array  # (N, H, G·H)    C^Ws_{t,k} = s_{k-1}ᵀ δ^s_{t,k}
+    Wx: Array  # (N, n_in, G·H) C^Wx_{t,k} = x_kᵀ δ^x_{t,k}
+    sigma: Array  # (N, H)       σ_{t,k}
+    delta_s: Array  # (N, G·H)   δ^s_{t,k} (the plain RNN's δ_{t,k} = ∂E_t/∂z_k)
+    delta_x: Array  # (N, G·H)   δ^x_{t,k} (δ^s but for the GRU)
+    kappa: Array | None  # (N, H) κ_{t,k} (LSTM)
+    per_step: Weights  # ∂E_t/∂W = Σ_k C^W_{t,k}, leading axis L
 
 
 @dataclass(frozen=True)
@@ -70,263 +83,266 @@ class BPTTResult:
     E: Array  # (T,) E_t at every step, loss step or not
     mask: NDArray[np.bool_]  # (T,) loss steps
     loss: float  # E = Σ_{t ∈ L} E_t
-    grads: Grads  # ∂E/∂W as kept by truncation
+    grads: Weights  # ∂E/∂W as kept by truncation
     steps: NDArray[np.int64]  # (L,) 1-based loss steps, ascending
     kept: NDArray[np.bool_]  # (L, T) term (t, k) kept: k ≤ t and not cut by truncation
     flow: Flow
     diagnostics: Diagnostics
     sigma: Array | None = None  # (L, T, H) σ_{t,k} at [i, k-1], zero where not kept
-    delta: Array | None = None  # (L, T, H) δ_{t,k} at [i, k-1], zero where not kept
-    per_step: Grads | None = None  # ∂E_t/∂W per loss step, leading axis L
+    delta: Array | None = None  # (L, T, G·H) δ^s_{t,k} at [i, k-1], zero where not kept
+    per_step: Weights | None = None  # ∂E_t/∂W per loss step, leading axis L
+    delta_x: Array | None = None  # (L, T, G·H) δ^x_{t,k} (the same array as delta but GRU)
+    kappa: Array | None = None  # (L, T, H) κ_{t,k} (LSTM)
+    terms: Terms | None = None  # detail "full": every kept term, flattened
+    config: RNNConfig = field(default_factory=RNNConfig)
 
 
-def loss_step_mask(T: int, loss_steps: LossSteps = "all") -> NDArray[np.bool_]:
-    """(T,) True at the loss steps: "all", "last" or a list of 1-based steps."""
-    mask = np.zeros(T, dtype=bool)  # (T,)
-    if isinstance(loss_steps, str):
-        if loss_steps == "all":
-            mask[:] = True
-        elif loss_steps == "last":
-            mask[-1] = True
-        else:
-            raise ValueError(
-                f"loss_steps must be 'all', 'last' or a list of steps, got {loss_steps!r}"
-            )
-        return mask
-    steps = list(loss_steps)
-    if not steps:
-        raise ValueError("loss_steps must name at least one step")
-    for t in steps:
-        if not 1 <= int(t) <= T:
-            raise ValueError(f"loss step {t} is out of range; steps are 1..{T}")
-        mask[int(t) - 1] = True
-    return mask
-
-
-def _check_truncate(truncate: int | None) -> None:
-    if truncate is not None and truncate < 1:
-        raise ValueError(f"truncate must be at least 1 or None, got {truncate}")
-
-
-def _window(steps: NDArray[np.int64], k: int, truncate: int | None) -> tuple[int, int]:
-    """Rows i of the (ascending) loss steps whose term k is kept: k ≤ t_i (< k + K)."""
-    lo = int(np.searchsorted(steps, k, side="left"))
-    if truncate is None:
-        return lo, len(steps)
-    return lo, int(np.searchsorted(steps, k + truncate - 1, side="right"))
-
-
-def total_deltas(
-    config: RNNConfig, params: RNNParams, fwd: Forward, eps: Array, mask: NDArray[np.bool_]
-) -> Array:
-    """δ_k = Σ_{t ≥ k, t ∈ L} δ_{t,k} = (ε_k Wy^T [k ∈ L] + δ_{k+1} Ws^T) ⊙ Φ'(z_k): (T, H).
-
-    The efficient recursion of full BPTT: one backward sweep, no T² work.
-    """
-    T, H = fwd.z.shape
-    dphi_z = dphi(config.activation, fwd.z)  # (T, H)
-    delta = np.zeros((T + 1, H))  # (T+1, H), delta[T] = 0 closes the recursion
+def _carry_tt(problem: Problem, fwd: Forward, eps: Array, rows: NDArray[np.int64]) -> Array:
+    """λ_{t,t} = [ε_t Wyᵀ(, 0)] for the given steps' rows of ε: (n, S)."""
     with np.errstate(all="ignore"):
-        sigma_in = (eps * mask[:, None]) @ params.Wy.T  # (T, H): ε_k Wy^T at loss steps
-        for k in range(T - 1, -1, -1):
-            delta[k] = (sigma_in[k] + delta[k + 1] @ params.Ws.T) * dphi_z[k]  # back through Ws, Φ
-    return delta[:T]
+        sigma_tt = eps[rows] @ problem.weights.Wy.T  # (n, H): σ_{t,t} = ε_t Wyᵀ
+    S = problem.config.state_size
+    if S == sigma_tt.shape[1]:
+        return sigma_tt
+    return np.concatenate([sigma_tt, np.zeros((len(rows), S - sigma_tt.shape[1]))], axis=1)
 
 
-def _grads_from_deltas(
-    config: RNNConfig, fwd: Forward, delta: Array, eps: Array, mask: NDArray[np.bool_]
-) -> Grads:
-    """Totals from Σ-over-loss-steps deltas: ∂E/∂Ws = Σ_k s_{k-1}^T δ_k, ∂E/∂Wy = Σ_t s_t^T ε_t."""
-    eps_L = eps * mask[:, None]  # (T, n_out), zero off the loss steps
+def _inject(problem: Problem, eps: Array) -> Array:
+    """ε_k Wyᵀ [k ∈ L] (zero in the c part), (T, S): what the efficient recursion adds at k."""
     with np.errstate(all="ignore"):
-        Wx = fwd.x.T @ delta  # (n_in, H)
-        Ws = fwd.s[:-1].T @ delta  # (H, H)
+        sigma_in = (eps * problem.mask[:, None]) @ problem.weights.Wy.T  # (T, H)
+    S = problem.config.state_size
+    if S == sigma_in.shape[1]:
+        return sigma_in
+    return np.concatenate([sigma_in, np.zeros((problem.T, S - sigma_in.shape[1]))], axis=1)
+
+
+def _grads_from_deltas(problem: Problem, fwd: Forward, ds: Array, dx: Array, eps: Array) -> Weights:
+    """Totals from Σ-over-loss-steps deltas: ∂E/∂Ws = Σ_k s_{k-1}ᵀ δ^s_k, ∂E/∂Wy = Σ_t s_tᵀ ε_t."""
+    eps_L = eps * problem.mask[:, None]  # (T, n_out), zero off the loss steps
+    with np.errstate(all="ignore"):
+        Wx = fwd.x.T @ dx  # (n_in, G·H)
+        Ws = fwd.s[:-1].T @ ds  # (H, G·H)
         Wy = fwd.s[1:].T @ eps_L  # (H, n_out)
-        if not config.bias:
-            return Grads(Wx, Ws, Wy)
-        return Grads(Wx, Ws, Wy, delta.sum(axis=0), eps_L.sum(axis=0))
+        if not problem.config.bias:
+            return Weights(Wx, Ws, Wy)
+        bx = dx.sum(axis=0) if problem.config.cell != "rnn" else None
+        return Weights(Wx, Ws, Wy, ds.sum(axis=0), eps_L.sum(axis=0), bx)
 
 
-def _truncated_deltas(
-    params: RNNParams, sigma_tt: Array, dphi_z: Array, steps: NDArray[np.int64], truncate: int
-) -> Array:
-    """Σ over loss steps of the kept δ_{t,k} only, (T, H): the totals of truncated BPTT."""
-    T, H = dphi_z.shape
-    total = np.zeros((T, H))  # (T, H)
-    cur = np.zeros_like(sigma_tt)  # (L, H): σ_{t,k} of every loss step
+def _start(problem: Problem) -> tuple[Cell, Forward, object, Array, Array]:
+    """The cell, the forward pass, its local derivatives, E_t and ε_t."""
+    cell = get_cell(problem.config.cell)
+    fwd = cell.forward(problem.config, problem.weights, problem.x, problem.s0, problem.c0)
+    local = cell.local(problem.config, problem.weights, fwd)
+    E = step_losses(problem.config, fwd.y, problem.d, fwd.o)  # (T,)
     with np.errstate(all="ignore"):
-        for k in range(T, 0, -1):
-            lo, hi = _window(steps, k, truncate)
-            starts = steps[lo:hi] == k
-            cur[lo:hi][starts] = sigma_tt[lo:hi][starts]
-            delta_k = cur[lo:hi] * dphi_z[k - 1]  # back through Φ
-            total[k - 1] = delta_k.sum(axis=0)
-            cur[lo:hi] = delta_k @ params.Ws.T  # back through Ws
-    return total
+        eps = dE_do(problem.config.output, problem.config.loss, fwd.y, problem.d)  # (T, n_out)
+    return cell, fwd, local, E, eps
 
 
-def loss_and_grads(
-    config: RNNConfig,
-    params: RNNParams,
-    x: Array,
-    d: Array,
-    s0: Array | None = None,
-    loss_steps: LossSteps = "all",
-    truncate: int | None = None,
-) -> tuple[float, Grads]:
+def gradients(problem: Problem) -> tuple[float, Weights]:
     """E and ∂E/∂W (truncated when asked) with no per-term bookkeeping: for training."""
-    _check_truncate(truncate)
-    d = np.asarray(d, dtype=np.float64)  # (T, n_out)
-    fwd = forward(config, params, x, s0)
-    mask = loss_step_mask(fwd.T, loss_steps)
-    E = step_losses(config, fwd.y, d, fwd.o)
+    cell, fwd, local, E, eps = _start(problem)
+    if problem.full:
+        ds, dx = _total_deltas(cell, problem.weights, local, _inject(problem, eps))
+    else:
+        steps = problem.steps
+        carry_tt = _carry_tt(problem, fwd, eps, steps - 1)
+        sweep = term_sweep(
+            cell, problem.weights, local, carry_tt, steps, problem.T, problem.truncate, False
+        )
+        ds, dx = sweep.delta_s_sum, sweep.delta_x_sum
+    loss = float(np.sum(E[problem.mask]))
+    return loss, _grads_from_deltas(problem, fwd, ds, dx, eps)
+
+
+def backprop(
+    problem: Problem,
+    detail: str = "full",
+    jacobian: bool | JacobianBudget = True,
+    on_step: Callable[[int], None] | None = None,
+) -> BPTTResult:
+    """Forward pass, every kept term, the flow norms, the totals and the diagnostics.
+
+    jacobian: True computes flow.jacobian, False leaves it NaN, a JacobianBudget computes it
+    when its T²·(S³ + 4·10⁴) cost fits the budget (and says so in a warning when it does not):
+    its T²/2 spectral norms cost O(T²·S³), the rest of the flow O(T²·H²).
+    on_step(t), when given, is called between the Jacobian sweep's steps (a caller's hook).
+    """
+    if detail not in ("full", "norms"):
+        raise ValueError(f"detail must be 'full' or 'norms', got {detail!r}")
+    config, w = problem.config, problem.weights
+    cell, fwd, local, E, eps = _start(problem)
+    T = problem.T
+    steps = problem.steps
+    full = detail == "full"
+    carry_tt = _carry_tt(problem, fwd, eps, steps - 1)  # (L, S)
+    sweep = term_sweep(cell, w, local, carry_tt, steps, T, problem.truncate, True, full)
+    if isinstance(jacobian, JacobianBudget):
+        with_jacobian = jacobian_work(T, config.state_size) <= jacobian.limit
+    else:
+        with_jacobian = jacobian
     with np.errstate(all="ignore"):
-        eps = dE_do(config.output, config.loss, fwd.y, d)  # (T, n_out)
-    if truncate is None or truncate >= fwd.T:
-        delta = total_deltas(config, params, fwd, eps, mask)
+        flow = _flow(fwd, sweep, cell, w, local, with_jacobian, on_step)
+    if problem.truncate is None:
+        ds, dx = _total_deltas(cell, w, local, _inject(problem, eps))  # same sums, one sweep
     else:
-        steps = np.flatnonzero(mask) + 1
-        with np.errstate(all="ignore"):
-            sigma_tt = eps[steps - 1] @ params.Wy.T  # (L, H)
-        delta = _truncated_deltas(params, sigma_tt, dphi(config.activation, fwd.z), steps, truncate)
-    return float(np.sum(E[mask])), _grads_from_deltas(config, fwd, delta, eps, mask)
+        ds, dx = sweep.delta_s_sum, sweep.delta_x_sum
+    grads = _grads_from_deltas(problem, fwd, ds, dx, eps)
+    terms = _terms(problem, fwd, sweep, eps) if full else None
+    loss = float(np.sum(E[problem.mask]))
+    budget = jacobian if isinstance(jacobian, JacobianBudget) and not with_jacobian else None
+    diagnostics = diagnose(
+        config,
+        w,
+        fwd,
+        E,
+        problem.mask,
+        loss,
+        grads,
+        flow,
+        sweep.kept,
+        steps,
+        terms,
+        with_jacobian,
+        budget,
+    )
+    return BPTTResult(
+        fwd=fwd,
+        d=problem.d,
+        E=E,
+        mask=problem.mask,
+        loss=loss,
+        grads=grads,
+        steps=steps,
+        kept=sweep.kept,
+        flow=flow,
+        diagnostics=diagnostics,
+        sigma=sweep.sigma,
+        delta=sweep.delta_s,
+        per_step=terms.per_step if terms is not None else None,
+        delta_x=sweep.delta_x,
+        kappa=sweep.kappa,
+        terms=terms,
+        config=config,
+    )
 
 
-def _diagnostics(config: RNNConfig, params: RNNParams, finite: bool) -> Diagnostics:
-    gamma = GAMMA[config.activation]
-    Ws = params.Ws
-    if np.isfinite(Ws).all():
-        lam = np.linalg.eigvals(Ws).astype(np.complex128)  # (H,)
-        lam = lam[np.argsort(-np.abs(lam), kind="stable")]  # largest |λ| first
-        radius = float(np.abs(lam[0]))
-        norm = float(spectral_norms(Ws[None])[0])
+def _flow(
+    fwd: Forward,
+    sweep: Sweep,
+    cell: Cell,
+    w: Weights,
+    local: object,
+    with_jacobian: bool,
+    on_step: Callable[[int], None] | None,
+) -> Flow:
+    """The T×T norms; ‖C_{t,k}‖_F is a product of two vector norms (outer products)."""
+    assert sweep.delta_s_norm is not None and sweep.delta_x_norm is not None
+    assert sweep.sigma_norm is not None
+    T = fwd.T
+    s_norm = np.linalg.norm(fwd.s[:-1], axis=1)  # (T,) ‖s_{k-1}‖
+    x_norm = np.linalg.norm(fwd.x, axis=1)  # (T,) ‖x_k‖
+    if with_jacobian:
+        jac = step_jacobian_norms(cell.jacobian(w, local), on_step)  # (T, T)
     else:
-        lam = np.full(len(Ws), np.nan, dtype=np.complex128)
-        radius = norm = float("nan")
-    warnings: list[str] = []
-    if not finite:
-        warnings.append(
-            "non-finite values: the run overflowed (exploding gradients); "
-            "they are sent as null. Lower ws_spectral_radius, the weights or T."
-        )
-    if config.activation in ("tanh", "sigmoid") and norm * gamma < 1.0:
-        warnings.append(
-            f"‖Ws‖₂·γ = {norm * gamma:.3g} < 1: gradients through Ws must vanish geometrically "
-            "in t − k (Pascanu, Mikolov & Bengio 2013)."
-        )
-    return Diagnostics(finite, radius, norm, gamma, warnings, lam)
+        jac = np.full((T, T), np.nan)  # (T, T)
+    return Flow(
+        Ws=sweep.delta_s_norm * s_norm[None, :],
+        Wx=sweep.delta_x_norm * x_norm[None, :],
+        state=sweep.sigma_norm,
+        jacobian=jac,
+        cell=sweep.kappa_norm,
+    )
+
+
+def _terms(problem: Problem, fwd: Forward, sweep: Sweep, eps: Array) -> Terms:
+    """The kept terms flattened, their outer products C^Ws, C^Wx, and ∂E_t/∂W per loss step."""
+    assert sweep.sigma is not None and sweep.delta_s is not None and sweep.delta_x is not None
+    rows, ks = np.nonzero(sweep.kept)  # (N,), (N,): loss-step row, k - 1; k ascends per row
+    delta_s = sweep.delta_s[rows, ks]  # (N, G·H)
+    delta_x = delta_s if sweep.delta_x is sweep.delta_s else sweep.delta_x[rows, ks]
+    with np.errstate(all="ignore"):
+        C_Ws = np.einsum("na,nb->nab", fwd.s[ks], delta_s)  # (N, H, G·H)   s_{k-1}ᵀ δ^s
+        C_Wx = np.einsum("na,nb->nab", fwd.x[ks], delta_x)  # (N, n_in, G·H) x_kᵀ δ^x
+    return Terms(
+        row=rows.astype(np.int64),
+        k=(ks + 1).astype(np.int64),
+        ends=np.cumsum(sweep.kept.sum(axis=1)).astype(np.int64),
+        Ws=C_Ws,
+        Wx=C_Wx,
+        sigma=sweep.sigma[rows, ks],
+        delta_s=delta_s,
+        delta_x=delta_x,
+        kappa=sweep.kappa[rows, ks] if sweep.kappa is not None else None,
+        per_step=_per_step_grads(problem, fwd, sweep, eps),
+    )
+
+
+def _per_step_grads(problem: Problem, fwd: Forward, sweep: Sweep, eps: Array) -> Weights:
+    """∂E_t/∂W for each loss step t, summing its kept terms: leading axis L."""
+    assert sweep.delta_s is not None and sweep.delta_x is not None
+    steps = problem.steps
+    ds, dx = sweep.delta_s, sweep.delta_x
+    with np.errstate(all="ignore"):
+        Ws = np.einsum("ka,lkb->lab", fwd.s[:-1], ds)  # (L, H, G·H)   Σ_k s_{k-1}ᵀ δ^s_{t,k}
+        Wx = np.einsum("ka,lkb->lab", fwd.x, dx)  # (L, n_in, G·H)  Σ_k x_kᵀ δ^x_{t,k}
+        eps_t = eps[steps - 1]  # (L, n_out)
+        Wy = np.einsum("la,lb->lab", fwd.s[steps], eps_t)  # (L, H, n_out) s_tᵀ ε_t
+        if not problem.config.bias:
+            return Weights(Wx, Ws, Wy)
+        bx = dx.sum(axis=1) if problem.config.cell != "rnn" else None
+        return Weights(Wx, Ws, Wy, ds.sum(axis=1), eps_t, bx)
+
+
+# ---------------------------------------------------------------- the documented signatures
 
 
 def bptt(
     config: RNNConfig,
-    params: RNNParams,
+    params: Weights,
     x: Array,
     d: Array,
     s0: Array | None = None,
     loss_steps: LossSteps = "all",
     truncate: int | None = None,
     detail: str = "full",
-    jacobian: bool = True,
+    jacobian: bool | JacobianBudget = True,
     on_step: Callable[[int], None] | None = None,
+    c0: Array | None = None,
 ) -> BPTTResult:
-    """Forward pass, every kept term σ_{t,k}, δ_{t,k}, the flow norms and the totals.
+    """backprop(Problem(config, params, x, d, s0, c0, loss_steps, truncate), detail, …)."""
+    problem = Problem(config, params, x, d, s0, c0, loss_steps, truncate)
+    return backprop(problem, detail, jacobian, on_step)
 
-    jacobian=False leaves flow.jacobian NaN: its T²/2 spectral norms cost O(T²·H³), the rest
-    of the flow O(T²·H²), so a caller may skip them for a long sequence or a wide layer.
-    on_step(t), when given, is called between the Jacobian sweep's steps (a caller's hook).
+
+def loss_and_grads(
+    config: RNNConfig,
+    params: Weights,
+    x: Array,
+    d: Array,
+    s0: Array | None = None,
+    loss_steps: LossSteps = "all",
+    truncate: int | None = None,
+    c0: Array | None = None,
+) -> tuple[float, Weights]:
+    """E and ∂E/∂W (truncated when asked) with no per-term bookkeeping: for training."""
+    return gradients(Problem(config, params, x, d, s0, c0, loss_steps, truncate))
+
+
+def total_deltas(
+    config: RNNConfig, params: Weights, fwd: Forward, eps: Array, mask: NDArray[np.bool_]
+) -> Array:
+    """δ_k = Σ_{t ≥ k, t ∈ L} δ_{t,k} = (ε_k Wyᵀ [k ∈ L] + δ_{k+1} Wsᵀ) ⊙ Φ'(z_k): (T, H).
+
+    The plain RNN's efficient recursion of full BPTT: one backward sweep, no T² work
+    (δ^s for a gated cell).
     """
-    _check_truncate(truncate)
-    if detail not in ("full", "norms"):
-        raise ValueError(f"detail must be 'full' or 'norms', got {detail!r}")
-    d = np.asarray(d, dtype=np.float64)  # (T, n_out)
-    fwd = forward(config, params, x, s0)
-    T, H = fwd.z.shape
-    mask = loss_step_mask(T, loss_steps)
-    steps = np.flatnonzero(mask) + 1  # (L,) 1-based, ascending
-    L = len(steps)
-    E = step_losses(config, fwd.y, d, fwd.o)  # (T,)
-    dphi_z = dphi(config.activation, fwd.z)  # (T, H)
-    full = detail == "full"
-
+    cell = get_cell(config.cell)
+    local = cell.local(config, params, fwd)
     with np.errstate(all="ignore"):
-        eps = dE_do(config.output, config.loss, fwd.y, d)  # (T, n_out)
-        sigma_tt = eps[steps - 1] @ params.Wy.T  # (L, H): σ_{t,t} = ε_t Wy^T
-
-    kept = np.zeros((L, T), dtype=bool)  # (L, T)
-    sigma = np.zeros((L, T, H)) if full else None  # (L, T, H)
-    delta = np.zeros((L, T, H)) if full else None  # (L, T, H)
-    state_n = np.full((T, T), np.nan)  # (T, T) ‖σ_{t,k}‖
-    delta_n = np.full((T, T), np.nan)  # (T, T) ‖δ_{t,k}‖
-    delta_sum = np.zeros((T, H))  # (T, H) Σ_t kept δ_{t,k}
-    cur = np.zeros((L, H))  # (L, H) σ_{t,k} of every loss step, walked back in k
-
-    with np.errstate(all="ignore"):
-        for k in range(T, 0, -1):
-            lo, hi = _window(steps, k, truncate)
-            if lo == hi:
-                continue
-            rows = steps[lo:hi] - 1  # t - 1 of the rows whose term k is kept
-            starts = rows == k - 1
-            cur[lo:hi][starts] = sigma_tt[lo:hi][starts]
-            delta_k = cur[lo:hi] * dphi_z[k - 1]  # (m, H) back through Φ
-            kept[lo:hi, k - 1] = True
-            state_n[rows, k - 1] = np.linalg.norm(cur[lo:hi], axis=1)
-            delta_n[rows, k - 1] = np.linalg.norm(delta_k, axis=1)
-            delta_sum[k - 1] = delta_k.sum(axis=0)
-            if sigma is not None and delta is not None:
-                sigma[lo:hi, k - 1] = cur[lo:hi]
-                delta[lo:hi, k - 1] = delta_k
-            cur[lo:hi] = delta_k @ params.Ws.T  # back through Ws: σ_{t,k-1}
-
-        s_norm = np.linalg.norm(fwd.s[:-1], axis=1)  # (T,) ‖s_{k-1}‖
-        x_norm = np.linalg.norm(fwd.x, axis=1)  # (T,) ‖x_k‖
-        flow = Flow(
-            Ws=delta_n * s_norm[None, :],
-            Wx=delta_n * x_norm[None, :],
-            state=state_n,
-            jacobian=(
-                jacobian_norms(params.Ws, dphi_z, on_step) if jacobian else np.full((T, T), np.nan)
-            ),
-        )
-
-    if truncate is None:
-        delta_sum = total_deltas(config, params, fwd, eps, mask)  # same sum, one sweep
-    grads = _grads_from_deltas(config, fwd, delta_sum, eps, mask)
-    per_step = _per_step_grads(config, fwd, delta, eps, steps) if delta is not None else None
-    loss = float(np.sum(E[mask]))
-
-    finite = bool(
-        np.isfinite(loss)
-        and np.isfinite(fwd.y).all()
-        and all(np.isfinite(g).all() for g in grads.as_dict().values())
-        and np.isfinite(flow.state[~np.isnan(state_n)]).all()
-    )
-    return BPTTResult(
-        fwd=fwd,
-        d=d,
-        E=E,
-        mask=mask,
-        loss=loss,
-        grads=grads,
-        steps=steps.astype(np.int64),
-        kept=kept,
-        flow=flow,
-        diagnostics=_diagnostics(config, params, finite),
-        sigma=sigma,
-        delta=delta,
-        per_step=per_step,
-    )
-
-
-def _per_step_grads(
-    config: RNNConfig, fwd: Forward, delta: Array, eps: Array, steps: NDArray[np.int64]
-) -> Grads:
-    """∂E_t/∂W for each loss step t, summing its kept terms: leading axis L."""
-    with np.errstate(all="ignore"):
-        Ws = np.einsum("ka,lkb->lab", fwd.s[:-1], delta)  # (L, H, H)   Σ_k s_{k-1}^T δ_{t,k}
-        Wx = np.einsum("ka,lkb->lab", fwd.x, delta)  # (L, n_in, H)  Σ_k x_k^T δ_{t,k}
-        eps_t = eps[steps - 1]  # (L, n_out)
-        Wy = np.einsum("la,lb->lab", fwd.s[steps], eps_t)  # (L, H, n_out) s_t^T ε_t
-        if not config.bias:
-            return Grads(Wx, Ws, Wy)
-        return Grads(Wx, Ws, Wy, delta.sum(axis=1), eps_t)
+        sigma_in = (eps * mask[:, None]) @ params.Wy.T  # (T, H): ε_k Wyᵀ at loss steps
+    if config.state_size != sigma_in.shape[1]:
+        sigma_in = np.concatenate([sigma_in, np.zeros_like(sigma_in)], axis=1)  # (T, 2H)
+    return _total_deltas(cell, params, local, sigma_in)[0]

@@ -5,8 +5,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .bptt import Grads, LossSteps, loss_and_grads, loss_step_mask
-from .model import Array, RNNConfig, RNNParams, forward, step_losses
+from .bptt import Grads, gradients
+from .model import RNNConfig, forward, step_losses
+from .problem import LossSteps, Problem
+from .weights import Array, Weights
 
 TOLERANCE = 1e-6
 
@@ -20,38 +22,24 @@ class GradCheck:
     numeric: Grads
 
 
-def total_loss(
-    config: RNNConfig,
-    params: RNNParams,
-    x: Array,
-    d: Array,
-    s0: Array | None,
-    mask: np.ndarray,
-) -> float:
+def total_loss(problem: Problem) -> float:
     """E = Σ_{t ∈ L} E_t."""
-    fwd = forward(config, params, x, s0)
-    return float(np.sum(step_losses(config, fwd.y, d, fwd.o)[mask]))
+    p = problem
+    fwd = forward(p.config, p.weights, p.x, p.s0, p.c0)
+    return float(np.sum(step_losses(p.config, fwd.y, p.d, fwd.o)[p.mask]))
 
 
-def numeric_grads(
-    config: RNNConfig,
-    params: RNNParams,
-    x: Array,
-    d: Array,
-    s0: Array | None = None,
-    loss_steps: LossSteps = "all",
-    h: float = 1e-5,
-    on_step: Callable[[int], None] | None = None,
-) -> Grads:
+def central_differences(
+    problem: Problem, h: float = 1e-5, on_step: Callable[[int], None] | None = None
+) -> Weights:
     """∂E/∂W by central differences on every entry of every weight.
 
     on_step(i), when given, is called before the i-th entry's pair of forward passes.
     """
-    d = np.asarray(d, dtype=np.float64)
-    mask = loss_step_mask(np.asarray(x).shape[0], loss_steps)
     out: dict[str, Array] = {}
     entry = 0
-    for name, W in params.as_dict().items():
+    weights = problem.weights
+    for name, W in weights.as_dict().items():
         g = np.zeros_like(W)  # same shape as W
         for idx in np.ndindex(W.shape):
             if on_step is not None:
@@ -61,10 +49,10 @@ def numeric_grads(
             for sign in (+1.0, -1.0):
                 Wh = W.copy()
                 Wh[idx] += sign * h
-                shifted[sign] = total_loss(config, replace(params, **{name: Wh}), x, d, s0, mask)
+                shifted[sign] = total_loss(problem.with_weights(replace(weights, **{name: Wh})))
             g[idx] = (shifted[1.0] - shifted[-1.0]) / (2.0 * h)
         out[name] = g
-    return Grads(**out)
+    return Weights(**out)
 
 
 def max_relative_error(a: Array, n: Array) -> float:
@@ -74,20 +62,47 @@ def max_relative_error(a: Array, n: Array) -> float:
     return float(np.max(np.abs(a - n) / np.maximum(1e-8, np.abs(a) + np.abs(n))))
 
 
-def gradcheck(
+def check(
+    problem: Problem, h: float = 1e-5, on_step: Callable[[int], None] | None = None
+) -> GradCheck:
+    """Full-BPTT gradients (truncation ignored) against central differences, per weight."""
+    full = replace(problem, truncate=None) if problem.truncate is not None else problem
+    _, analytic = gradients(full)
+    numeric = central_differences(full, h, on_step)
+    a, n = analytic.as_dict(), numeric.as_dict()
+    errors = {name: max_relative_error(a[name], n[name]) for name in a}
+    passed = all(np.isfinite(e) and e < TOLERANCE for e in errors.values())
+    return GradCheck(h=h, max_rel_error=errors, passed=passed, analytic=analytic, numeric=numeric)
+
+
+# ---------------------------------------------------------------- the documented signatures
+
+
+def numeric_grads(
     config: RNNConfig,
-    params: RNNParams,
+    params: Weights,
     x: Array,
     d: Array,
     s0: Array | None = None,
     loss_steps: LossSteps = "all",
     h: float = 1e-5,
     on_step: Callable[[int], None] | None = None,
+    c0: Array | None = None,
+) -> Grads:
+    """central_differences(Problem(config, params, x, d, s0, c0, loss_steps), h, on_step)."""
+    return central_differences(Problem(config, params, x, d, s0, c0, loss_steps), h, on_step)
+
+
+def gradcheck(
+    config: RNNConfig,
+    params: Weights,
+    x: Array,
+    d: Array,
+    s0: Array | None = None,
+    loss_steps: LossSteps = "all",
+    h: float = 1e-5,
+    on_step: Callable[[int], None] | None = None,
+    c0: Array | None = None,
 ) -> GradCheck:
-    """Full-BPTT gradients against central differences, per weight matrix."""
-    _, analytic = loss_and_grads(config, params, x, d, s0, loss_steps)
-    numeric = numeric_grads(config, params, x, d, s0, loss_steps, h, on_step)
-    a, n = analytic.as_dict(), numeric.as_dict()
-    errors = {name: max_relative_error(a[name], n[name]) for name in a}
-    passed = all(np.isfinite(e) and e < TOLERANCE for e in errors.values())
-    return GradCheck(h=h, max_rel_error=errors, passed=passed, analytic=analytic, numeric=numeric)
+    """check(Problem(config, params, x, d, s0, c0, loss_steps), h, on_step)."""
+    return check(Problem(config, params, x, d, s0, c0, loss_steps), h, on_step)

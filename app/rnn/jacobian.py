@@ -1,7 +1,7 @@
 """State-to-state Jacobians and the spectral numbers of Ws.
 
-J_j     = Ws · diag(Φ'(z_j))            [a, b] = ∂s_{j,b}/∂s_{j-1,a}
-P_{t,k} = ∂s_t/∂s_k = J_{k+1} … J_t     (identity when k = t)
+J_j     = ∂h_j/∂h_{j-1}                 [a, b] = ∂h_{j,b}/∂h_{j-1,a}; rnn: Ws · diag(Φ'(z_j))
+P_{t,k} = ∂h_t/∂h_k = J_{k+1} … J_t     (identity when k = t)
 
 ‖P_{t,k}‖₂² is the largest eigenvalue λ₁ of A = P Pᵀ, which acts on s_k's space for every t.
 So the top left singular vectors of P_{t-1,k} are a warm start for P_{t,k} = P_{t-1,k} J_t:
@@ -151,15 +151,23 @@ def _top_norms(P: Array, Q: Array) -> Array:
 
 
 def jacobian_norms(Ws: Array, dphi_z: Array, on_step: Callable[[int], None] | None = None) -> Array:
-    """‖∂s_t/∂s_k‖₂ at [t-1, k-1] for every k ≤ t, NaN above the diagonal: (T, T).
+    """The plain RNN's ‖∂s_t/∂s_k‖₂, J_j = Ws · diag(Φ'(z_j)): see step_jacobian_norms."""
+    with np.errstate(all="ignore"):
+        J = Ws[None, :, :] * dphi_z[:, None, :]  # (T, H, H): J_t = Ws · diag(Φ'(z_t))
+    return step_jacobian_norms(J, on_step)
 
-    The products for one t are all P_{t-1,k} J_t, so the stack of them is carried forward
-    with one batched matmul per step, each kept as 2^e · P̂ with ‖P̂‖₂ near 1 (no overflow).
-    NaN where a product is not finite or its norm overflows.
+
+def step_jacobian_norms(J: Array, on_step: Callable[[int], None] | None = None) -> Array:
+    """‖∂h_t/∂h_k‖₂ at [t-1, k-1] for every k ≤ t, NaN above the diagonal: (T, T).
+
+    J (T, S, S) holds the one-step Jacobians J_t of any cell. The products for one t are all
+    P_{t-1,k} J_t, so the stack of them is carried forward with one batched matmul per step,
+    each kept as 2^e · P̂ with ‖P̂‖₂ near 1 (no overflow). NaN where a product is not finite
+    or its norm overflows.
     """
-    T, H = dphi_z.shape
+    T, H = J.shape[0], J.shape[1]
     if T * (T - 1) / 2 * _svd_microseconds(H) < ONE_BATCH_MICROSECONDS:
-        return _jacobian_norms_one_batch(Ws, dphi_z)
+        return _jacobian_norms_one_batch(J)
     norms = np.full((T, T), np.nan)  # (T, T)
     P = np.empty((T, H, H))  # P[k-1] = P̂_{t,k}
     spare = np.empty((T, H, H))  # the other buffer of the batched product
@@ -174,12 +182,12 @@ def jacobian_norms(Ws: Array, dphi_z: Array, on_step: Callable[[int], None] | No
             n = t - 1  # products P_{t,k}, k = 1..t-1
             if n == 0:
                 continue
-            J = Ws * dphi_z[t - 1][None, :]  # (H, H): J_t = Ws · diag(Φ'(z_t))
-            np.matmul(P[: n - 1], J, out=spare[: n - 1])  # P_{t,k} = P_{t-1,k} J_t
+            J_t = J[t - 1]  # (S, S)
+            np.matmul(P[: n - 1], J_t, out=spare[: n - 1])  # P_{t,k} = P_{t-1,k} J_t
             P, spare = spare, P
-            P[n - 1] = J  # P_{t,t-1} = J_t
+            P[n - 1] = J_t  # P_{t,t-1} = J_t
             expo[n - 1] = 0
-            Q[n - 1] = _warm_start(J, rng) if np.isfinite(J).all() else 0.0
+            Q[n - 1] = _warm_start(J_t, rng) if np.isfinite(J_t).all() else 0.0
             sigma = _top_norms(P[:n], Q[:n])  # (n,) ‖P̂_{t,k}‖₂, NaN where not finite
             norms[t - 1, :n] = np.ldexp(sigma, expo[:n])
             _rescale(P[:n], expo[:n], sigma)
@@ -196,12 +204,11 @@ def _rescale(P: Array, expo: NDArray[np.int64], sigma: Array) -> None:
         expo[far] += e[far]
 
 
-def _jacobian_norms_one_batch(Ws: Array, dphi_z: Array) -> Array:
+def _jacobian_norms_one_batch(J: Array) -> Array:
     """The same (T, T) map for a small problem: every product, then one batched SVD."""
-    T, H = dphi_z.shape
+    T, H = J.shape[0], J.shape[1]
     norms = np.full((T, T), np.nan)  # (T, T)
     np.fill_diagonal(norms, 1.0)  # P_{t,t} = I
-    J = Ws[None, :, :] * dphi_z[:, None, :]  # (T, H, H): J_t = Ws · diag(Φ'(z_t))
     stacks = []
     stack = np.empty((0, H, H))  # (t-1, H, H): P_{t,k} for k = 1..t-1
     with np.errstate(all="ignore"):

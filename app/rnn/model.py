@@ -1,25 +1,29 @@
-"""The lecture's RNN: parameters, seeded initialisation and the forward pass.
+"""The model: its config, seeded initialisation and the forward pass of any cell.
 
-z_t = x_t Wx + s_{t-1} Ws (+ bs)
-s_t = Φ(z_t)
-o_t = s_t Wy (+ by),   y_t = o_t or softmax(o_t)
+state:  s_t = cell(x_t, s_{t-1}[, c_{t-1}])      rnn: s_t = Φ(x_t Wx + s_{t-1} Ws (+ bs))
+output: o_t = s_t Wy (+ by),   y_t = o_t or softmax(o_t)
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
 
-from .activations import ACTIVATIONS, phi
+from .activations import ACTIVATIONS
 from .losses import LOSSES, OUTPUTS, output_layer, per_step_loss
+from .weights import Array, Weights
 
-Array = NDArray[np.float64]
+RNNParams = Weights  # the lecture's name for the parameters: one type for weights and gradients
+
+CELL_GATES: dict[str, tuple[str, ...]] = {
+    "rnn": (),
+    "lstm": ("i", "f", "g", "o"),
+    "gru": ("r", "z", "n"),
+}
 
 
 @dataclass(frozen=True)
 class RNNConfig:
-    """Sizes and choices of the model; the weights live in RNNParams."""
+    """Sizes and choices of the model; the weights live in Weights."""
 
     n_in: int = 1
     n_hidden: int = 3
@@ -28,11 +32,18 @@ class RNNConfig:
     output: str = "linear"
     loss: str = "squared_error"
     bias: bool = False
+    cell: str = "rnn"
 
     def __post_init__(self) -> None:
         for name in ("n_in", "n_hidden", "n_out"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        if self.cell not in CELL_GATES:
+            raise ValueError(f"cell must be one of {', '.join(CELL_GATES)}, got {self.cell!r}")
+        if self.cell != "rnn" and self.activation != "tanh":
+            raise ValueError(
+                f"activation must be 'tanh' for the {self.cell} cell, got {self.activation!r}"
+            )
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}")
         if self.output not in OUTPUTS:
@@ -42,51 +53,35 @@ class RNNConfig:
         if self.loss == "cross_entropy" and self.output != "softmax":
             raise ValueError("loss 'cross_entropy' needs output 'softmax'")
 
+    @property
+    def gates(self) -> tuple[str, ...]:
+        """The gate blocks of Wx and Ws, in order (none for the plain RNN)."""
+        return CELL_GATES[self.cell]
+
+    @property
+    def width(self) -> int:
+        """G·H, the columns of Wx and Ws: one H-block per gate (G = 1 for the plain RNN)."""
+        return max(1, len(self.gates)) * self.n_hidden
+
+    @property
+    def state_size(self) -> int:
+        """S, the size of the recurrent state: [s] (H), or [s, c] (2H) for the LSTM."""
+        return 2 * self.n_hidden if self.cell == "lstm" else self.n_hidden
+
     def shapes(self) -> dict[str, tuple[int, ...]]:
-        """The shape of every weight array, by name."""
-        H = self.n_hidden
+        """The shape of every weight array, by name (the order of Weights.as_dict)."""
+        H, GH = self.n_hidden, self.width
         shapes: dict[str, tuple[int, ...]] = {
-            "Wx": (self.n_in, H),
-            "Ws": (H, H),
+            "Wx": (self.n_in, GH),
+            "Ws": (H, GH),
             "Wy": (H, self.n_out),
         }
         if self.bias:
-            shapes["bs"] = (H,)
+            if self.cell != "rnn":
+                shapes["bx"] = (GH,)
+            shapes["bs"] = (GH,)
             shapes["by"] = (self.n_out,)
         return shapes
-
-
-@dataclass(frozen=True)
-class RNNParams:
-    """Wx (n_in, H), Ws (H, H), Wy (H, n_out); bs (H,) and by (n_out,) only with bias."""
-
-    Wx: Array
-    Ws: Array
-    Wy: Array
-    bs: Array | None = None
-    by: Array | None = None
-
-    def as_dict(self) -> dict[str, Array]:
-        """The arrays by name, biases only when present."""
-        out = {"Wx": self.Wx, "Ws": self.Ws, "Wy": self.Wy}
-        if self.bs is not None:
-            out["bs"] = self.bs
-        if self.by is not None:
-            out["by"] = self.by
-        return out
-
-    @classmethod
-    def from_dict(cls, config: RNNConfig, arrays: Mapping[str, object]) -> "RNNParams":
-        """Arrays (or nested lists) by name, checked against the config's shapes."""
-        checked: dict[str, Array] = {}
-        for name, shape in config.shapes().items():
-            if name not in arrays or arrays[name] is None:
-                raise ValueError(f"{name} is missing; expected shape {shape}")
-            value = np.asarray(arrays[name], dtype=np.float64)
-            if value.shape != shape:
-                raise ValueError(f"{name} must have shape {shape}, got {value.shape}")
-            checked[name] = value
-        return cls(**checked)
 
 
 @dataclass(frozen=True)
@@ -94,10 +89,14 @@ class Forward:
     """Every intermediate of the forward pass, time on axis 0."""
 
     x: Array  # (T, n_in)
-    z: Array  # (T, H)      pre-activations z_1..z_T
+    z: Array  # (T, G·H)    pre-activations: z_t (rnn); what each gate's σ or tanh was applied to
     s: Array  # (T+1, H)    s[0] is s_0
     o: Array  # (T, n_out)  s_t Wy (+ by)
     y: Array  # (T, n_out)
+    cell: str = "rnn"
+    gates: dict[str, Array] = field(default_factory=dict)  # (T, H) each, after its nonlinearity
+    c: Array | None = None  # (T+1, H) LSTM cell state, c[0] is c_0
+    a_s: Array | None = None  # (T, 3H) GRU: s_{t-1} Ws (+ bs), the state's part of the gates
 
     @property
     def T(self) -> int:
@@ -111,46 +110,64 @@ def spectral_radius(W: Array) -> float:
 
 def init_params(
     config: RNNConfig, seed: int = 0, ws_spectral_radius: float | None = None
-) -> RNNParams:
-    """U(−1/√H, 1/√H) for every weight (PyTorch's RNN default), zero biases.
+) -> Weights:
+    """U(−1/√H, 1/√H) for every weight (PyTorch's default): biases zero for the plain RNN,
+    uniform too for the gated cells (as torch.nn.LSTM / GRU and a Linear head draw them).
 
-    With ws_spectral_radius, Ws is rescaled afterwards so that ρ(Ws) equals it.
+    With ws_spectral_radius, each gate's H×H block of Ws is rescaled so that its spectral
+    radius equals it (the plain RNN has one block: Ws itself).
     """
     rng = np.random.default_rng(seed)
-    H = config.n_hidden
+    H, GH = config.n_hidden, config.width
     bound = 1.0 / np.sqrt(H)
-    Wx = rng.uniform(-bound, bound, size=(config.n_in, H))  # (n_in, H)
-    Ws = rng.uniform(-bound, bound, size=(H, H))  # (H, H)
+    Wx = rng.uniform(-bound, bound, size=(config.n_in, GH))  # (n_in, G·H)
+    Ws = rng.uniform(-bound, bound, size=(H, GH))  # (H, G·H)
     Wy = rng.uniform(-bound, bound, size=(H, config.n_out))  # (H, n_out)
     if ws_spectral_radius is not None:
+        Ws = _rescale_blocks(Ws, H, ws_spectral_radius)
+    if not config.bias:
+        return Weights(Wx, Ws, Wy)
+    if config.cell == "rnn":
+        return Weights(Wx, Ws, Wy, np.zeros(H), np.zeros(config.n_out))
+    bx = rng.uniform(-bound, bound, size=GH)  # (G·H,)
+    bs = rng.uniform(-bound, bound, size=GH)  # (G·H,)
+    by = rng.uniform(-bound, bound, size=config.n_out)  # (n_out,)
+    return Weights(Wx, Ws, Wy, bs=bs, by=by, bx=bx)
+
+
+def _rescale_blocks(Ws: Array, H: int, radius: float) -> Array:
+    """Each H×H block of Ws scaled to spectral radius `radius` (a zero block stays zero)."""
+    if Ws.shape[1] == H:
         rho = spectral_radius(Ws)
-        if rho > 0.0:
-            Ws = Ws * (ws_spectral_radius / rho)
-    if config.bias:
-        return RNNParams(Wx, Ws, Wy, np.zeros(H), np.zeros(config.n_out))
-    return RNNParams(Wx, Ws, Wy)
+        return Ws * (radius / rho) if rho > 0.0 else Ws
+    blocks = []
+    for j in range(Ws.shape[1] // H):
+        block = Ws[:, j * H : (j + 1) * H]  # (H, H)
+        rho = spectral_radius(block)
+        blocks.append(block * (radius / rho) if rho > 0.0 else block)
+    return np.concatenate(blocks, axis=1)  # (H, G·H)
 
 
-def forward(config: RNNConfig, params: RNNParams, x: Array, s0: Array | None = None) -> Forward:
-    """Run s_t = Φ(x_t Wx + s_{t-1} Ws + bs) for t = 1..T, then y_t from s_t Wy + by."""
+def forward(
+    config: RNNConfig,
+    params: Weights,
+    x: Array,
+    s0: Array | None = None,
+    c0: Array | None = None,
+) -> Forward:
+    """Run the cell for t = 1..T from s_0 (and c_0), then y_t from o_t = s_t Wy + by."""
+    from .cells import get_cell  # the cells build Forward: import here, not at module level
+
     x = np.asarray(x, dtype=np.float64)  # (T, n_in)
-    T, H = x.shape[0], config.n_hidden
-    s = np.zeros((T + 1, H))  # (T+1, H), s[0] is s_0
-    if s0 is not None:
-        s[0] = s0
-    z = np.empty((T, H))  # (T, H)
-    xWx = x @ params.Wx  # (T, H): the input part needs no loop
-    if params.bs is not None:
-        xWx = xWx + params.bs
-    with np.errstate(all="ignore"):  # an exploding run overflows; callers report it
-        for t in range(T):
-            z[t] = xWx[t] + s[t] @ params.Ws
-            s[t + 1] = phi(config.activation, z[t])
-        o = s[1:] @ params.Wy  # (T, n_out)
-        if params.by is not None:
-            o = o + params.by
-        y = output_layer(config.output, o)  # (T, n_out)
-    return Forward(x=x, z=z, s=s, o=o, y=y)
+    return get_cell(config.cell).forward(config, params, x, s0, c0)
+
+
+def output_of(config: RNNConfig, params: Weights, s: Array) -> tuple[Array, Array]:
+    """o_t = s_t Wy (+ by) and y_t for the states s (T, H): the output layer of every cell."""
+    o = s @ params.Wy  # (T, n_out)
+    if params.by is not None:
+        o = o + params.by
+    return o, output_layer(config.output, o)
 
 
 def step_losses(config: RNNConfig, y: Array, d: Array, o: Array | None = None) -> Array:

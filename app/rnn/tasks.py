@@ -59,6 +59,9 @@ class UnknownTaskError(KeyError):
         return f"unknown task {self.name!r}; the tasks are: {', '.join(TASKS)}"
 
 
+MAX_EXACT_INT = 2**53  # larger integers are beyond every range and not exact as floats
+
+
 @dataclass(frozen=True)
 class TaskParam:
     """One parameter of a task: its default and its range (for "str": the length range)."""
@@ -86,19 +89,25 @@ class TaskParam:
             raise TaskParamError(self.name, f"{self.name} must be {kind}, got {value!r}")
         if self.kind == "int" and not isinstance(value, int | np.integer):
             raise TaskParamError(self.name, f"{self.name} must be {kind}, got {value!r}")
+        if isinstance(value, int | np.integer) and abs(int(value)) > MAX_EXACT_INT:
+            # compared as floats, 10**400 would overflow: refuse it before any conversion
+            shown = f"about 10^{int(int(value).bit_length() * math.log10(2))}"
+            self._check_range(math.inf if value > 0 else -math.inf, self.name, shown)
+            raise TaskParamError(self.name, f"{self.name} must be below 2^53, got {shown}")
         number = int(value) if self.kind == "int" else float(value)
         if not math.isfinite(number):
             raise TaskParamError(self.name, f"{self.name} must be finite, got {value!r}")
         self._check_range(number, self.name)
         return number
 
-    def _check_range(self, number: float, what: str) -> None:
-        """Raise unless low <= number <= high."""
+    def _check_range(self, number: float, what: str, shown: str | None = None) -> None:
+        """Raise unless low <= number <= high (`shown`: how to write a number too big to print)."""
         if (self.low is not None and number < self.low) or (
             self.high is not None and number > self.high
         ):
+            got = shown or f"{number:g}"
             raise TaskParamError(
-                self.name, f"{what} must be between {self.low:g} and {self.high:g}, got {number:g}"
+                self.name, f"{what} must be between {self.low:g} and {self.high:g}, got {got}"
             )
 
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .bptt import LossSteps, loss_and_grads
-from .model import Array, RNNConfig, RNNParams
+from .bptt import gradients
+from .model import RNNConfig, RNNParams
 from .optimizers import (
     Optimizer,
     OptimizerState,
@@ -31,7 +31,9 @@ from .optimizers import (
     init_state,
     step,
 )
+from .problem import LossSteps, Problem
 from .tasks import get_task
+from .weights import Array, Weights
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class FixedData:
     d: Array  # (T, n_out)
     loss_steps: LossSteps = "all"
     s0: Array | None = None  # (H,), zeros when None
+    c0: Array | None = None  # (H,) LSTM cell state, zeros when None
 
 
 @dataclass(frozen=True)
@@ -89,19 +92,19 @@ def task_mismatch(config: RNNConfig, data: TaskData) -> dict[str, str]:
     }
 
 
-StepData = tuple[Array, Array, LossSteps, Array | None]  # x, d, loss_steps, s0
+StepData = tuple[Array, Array, LossSteps, Array | None, Array | None]  # x, d, L, s0, c0
 
 
 def sequences(data: TrainData) -> Callable[[int], StepData]:
-    """n ↦ (x, d, loss_steps, s0) of step n: fixed, or the task's sample for seed (seed, n)."""
+    """n ↦ (x, d, loss_steps, s0, c0) of step n: fixed, or the task's sample for seed (seed, n)."""
     if isinstance(data, FixedData):
-        fixed = (data.x, data.d, data.loss_steps, data.s0)
+        fixed = (data.x, data.d, data.loss_steps, data.s0, data.c0)
         return lambda n: fixed
     sample_at = get_task(data.name).sampler(data.T, data.seed, **data.params)
 
     def task_sequence(n: int) -> StepData:
         sample = sample_at(n)
-        return sample.inputs, sample.targets, sample.loss_steps, None
+        return sample.inputs, sample.targets, sample.loss_steps, None, None
 
     return task_sequence
 
@@ -149,9 +152,10 @@ def train(
     for n in range(start_step + 1, last + 1):
         if on_step is not None:
             on_step(n)
-        x, d, loss_steps, s0 = sequence_at(n)
+        x, d, loss_steps, s0, c0 = sequence_at(n)
         with np.errstate(all="ignore"):  # overflow is detected below, not warned about
-            E, grads = loss_and_grads(config, RNNParams(**weights), x, d, s0, loss_steps, truncate)
+            problem = Problem(config, Weights(**weights), x, d, s0, c0, loss_steps, truncate)
+            E, grads = gradients(problem)
             g = grads.as_dict()
             norms = {k: float(np.linalg.norm(v)) for k, v in g.items()}
             ok = math.isfinite(E) and (all(map(math.isfinite, norms.values())) or _finite(g))
@@ -162,6 +166,6 @@ def train(
         if not ok or _logged(n, last, log_every):
             history.append(HistoryEntry(n, float(E), norms))
         if not ok:
-            return TrainResult(RNNParams(**weights), state, history, True, n - 1)
+            return TrainResult(Weights(**weights), state, history, True, n - 1)
         weights, state = new_weights, new_state
-    return TrainResult(RNNParams(**weights), state, history, False, last)
+    return TrainResult(Weights(**weights), state, history, False, last)

@@ -290,7 +290,7 @@ TRAIN_ROWS = [
         "work over the limit",
         task(("steps", 5000), ("model.n_hidden", 256), ("data.task.T", 1000)),
         ("steps",),
-        "BPTT_MAX_TRAIN_WORK",
+        "BPTT_MAX_COMPUTE_SECONDS); steps ≤ ",
     ),
     train(
         "task parameter 10**30",

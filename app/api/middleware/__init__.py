@@ -1,7 +1,10 @@
 """The middleware stack, outermost first:
 
-SecurityHeaders → Access (request id, Server-Timing, log, last-resort 500) → CORS (only when
-origins are configured) → GZip → BodySizeLimit → ComputeLimit (CPU-heavy POSTs queue) → the app.
+SecurityHeaders → Access (request id, Server-Timing, log, last-resort 500) → HeadAsGet →
+TrustedHost (only when BPTT_ALLOWED_HOSTS is set) → CORS (only when origins are configured) →
+GZip (q-values honoured) → BodyRead (the whole body within a size and a time limit, then the
+connection is watched) → the app. CPU-heavy handlers then take a compute slot
+(app/api/compute.py) once their request is valid.
 
 Security headers are outermost so that even the last-resort 500 carries them.
 """
@@ -13,11 +16,12 @@ import sys
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app.api.middleware.access import AccessMiddleware
-from app.api.middleware.body_limit import BodySizeLimitMiddleware
-from app.api.middleware.compute_limit import ComputeLimitMiddleware
+from app.api.middleware.body import BodyReadMiddleware
+from app.api.middleware.compress import QValueGZipMiddleware
+from app.api.middleware.head import HeadAsGetMiddleware
 from app.api.middleware.headers import SecurityHeadersMiddleware
 from app.config import Settings
 
@@ -26,9 +30,12 @@ GZIP_MINIMUM_BYTES = 1000
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
     """Add the stack above to `app` (add_middleware puts the last added outermost)."""
-    app.add_middleware(ComputeLimitMiddleware, limit=settings.max_concurrent_compute)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=1)
+    app.add_middleware(
+        BodyReadMiddleware,
+        max_bytes=settings.max_body_bytes,
+        timeout=settings.body_timeout_seconds,
+    )
+    app.add_middleware(QValueGZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=1)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -37,6 +44,9 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
             allow_headers=["Content-Type", "X-Request-ID"],
             expose_headers=["Server-Timing", "X-Request-ID"],
         )
+    if settings.allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(AccessMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
 

@@ -1,6 +1,13 @@
-"""Security headers on every response: page, API, static files and errors alike."""
+"""Security headers on every response: page, API, static files and errors alike.
+
+Redirects point root-relative (`Location: /static/`): the absolute URL Starlette builds for a
+slash redirect comes from the Host header a client sent, so echoing it would let any client
+(or a poisoned cache) send users to another host.
+"""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -48,6 +55,16 @@ class SecurityHeadersMiddleware:
                 headers = MutableHeaders(scope=message)
                 for name, value in self.headers.items():
                     headers[name] = value
+                if "location" in headers:
+                    headers["location"] = root_relative(headers["location"])
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def root_relative(location: str) -> str:
+    """An absolute URL's path, query and fragment (`http://h/a?b` → `/a?b`); others unchanged."""
+    parts = urlsplit(location)
+    if not parts.scheme and not parts.netloc:
+        return location
+    return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))

@@ -7,12 +7,15 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata, resources
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from app import __version__
+from app.api.middleware.compress import accepts_gzip
 from app.api.routes.limits import limits_of
 from app.config import TEMPLATES_DIR
 
@@ -21,6 +24,16 @@ router = APIRouter(tags=["pages"])
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.globals["app_version"] = __version__
 templates.env.globals["plotly_version"] = metadata.version("plotly")
+
+
+@pass_context
+def root_relative_url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
+    """The path of a route, e.g. /static/css/app.css: never the Host header a client sent."""
+    request: Request = context["request"]
+    return request.url_for(name, **path_params).path
+
+
+templates.env.globals["url_for"] = root_relative_url_for
 
 JS_MEDIA_TYPE = "text/javascript; charset=utf-8"
 LONG_CACHE = "public, max-age=31536000"  # the page links it with ?v=<plotly version>
@@ -48,20 +61,6 @@ def plotly_bundle() -> Asset:
     raw = (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
     etag = '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
     return Asset(raw=raw, gzipped=gzip.compress(raw, compresslevel=9, mtime=0), etag=etag)
-
-
-def accepts_gzip(accept_encoding: str) -> bool:
-    """Whether an Accept-Encoding header admits gzip (`gzip`, `*`, with q > 0)."""
-    for item in accept_encoding.split(","):
-        coding, _, params = item.strip().partition(";")
-        if coding.strip().lower() not in ("gzip", "*"):
-            continue
-        q = params.strip().removeprefix("q=").strip() if "q=" in params else "1"
-        try:
-            return float(q) > 0
-        except ValueError:
-            return False
-    return False
 
 
 @router.get("/static/vendor/plotly.min.js", name="plotly_js", include_in_schema=False)

@@ -1,7 +1,8 @@
 """POST /api/forward, /api/bptt, /api/gradcheck: the lecture's RNN and BPTT over REST (api.md).
 
 Handlers are plain `def` (FastAPI runs them in the thread pool, off the event loop). Each one
-checks the Settings' limits, converts the request to arrays, runs the NumPy core inside
+checks the Settings' limits, converts the request to arrays, then takes a compute slot (so a
+request that fails validation never queues), runs the NumPy core inside
 `compute_timer` (the Server-Timing header; list building and JSON encoding are not counted),
 and answers with the dict of `app.api.convert` encoded by orjson. The response models
 document the answer in OpenAPI; re-validating megabytes of floats against them on every
@@ -14,12 +15,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import numpy as np
-import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
-from app.api import convert
+from app.api import convert, limits
+from app.api.compute import compute_slot
 from app.api.deps import get_app_settings
-from app.api.fairness import yield_gil
+from app.api.responses import json_response
 from app.api.schemas import (
     BPTTRequest,
     BPTTResponse,
@@ -30,7 +31,7 @@ from app.api.schemas import (
 )
 from app.api.timing import compute_timer
 from app.config import Settings
-from app.rnn import bptt, forward, gradcheck, loss_step_mask, step_losses
+from app.rnn import bptt, forward, gradcheck, jacobian_work, loss_step_mask, step_losses
 
 router = APIRouter(prefix="/api", tags=["rnn"])
 
@@ -46,26 +47,21 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def json_response(content: dict[str, Any]) -> Response:
-    """`content` as JSON bytes: lists, ints, finite floats, None and float64 arrays (NaN → null)."""
-    return Response(
-        orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
-    )
-
-
 @router.post("/forward", response_model=ForwardResponse, responses=ERROR_RESPONSES)
 def run_forward(body: ForwardRequest, request: Request, settings: AppSettings) -> Response:
     """Run the forward pass z_t, s_t, y_t (and E_t, E when targets are given)."""
     config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
-    with compute_timer(request), np.errstate(all="ignore"):
-        fwd = forward(config, params, x, s0)
-    if body.targets is None:
-        return json_response(convert.forward_response(params, fwd))
-    d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
-    with compute_timer(request), np.errstate(all="ignore"):
-        E = step_losses(config, fwd.y, d, fwd.o)  # (T,)
-        mask = loss_step_mask(fwd.T, convert.loss_steps_arg(body.loss_steps))  # (T,)
-    return json_response(convert.forward_response(params, fwd, d, E, mask))
+    limits.check_forward(limits.shape_of(body.model, len(x)), settings)
+    with compute_slot(request):
+        with compute_timer(request), np.errstate(all="ignore"):
+            fwd = forward(config, params, x, s0, convert.c0_array(body.c0))
+        if body.targets is None:
+            return json_response(convert.forward_response(params, fwd))
+        d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
+        with compute_timer(request), np.errstate(all="ignore"):
+            E = step_losses(config, fwd.y, d, fwd.o)  # (T,)
+            mask = loss_step_mask(fwd.T, convert.loss_steps_arg(body.loss_steps))  # (T,)
+        return json_response(convert.forward_response(params, fwd, d, E, mask))
 
 
 @router.post("/bptt", response_model=BPTTResponse, responses=ERROR_RESPONSES)
@@ -74,35 +70,38 @@ def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Resp
     config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
     convert.check_bptt_work(body, settings)
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
-    T, H = len(x), config.n_hidden
-    with_jacobian = convert.jacobian_work(T, H) <= settings.max_jacobian_work
-    with compute_timer(request), np.errstate(all="ignore"):
-        result = bptt(
-            config,
-            params,
-            x,
-            d,
-            s0,
-            loss_steps=convert.loss_steps_arg(body.loss_steps),
-            truncate=body.truncate,
-            detail=body.detail,
-            jacobian=with_jacobian,
-            on_step=yield_gil,  # long Jacobian sweeps let health through
-        )
-    response = convert.bptt_response(params, result)
-    if not with_jacobian:
-        response["diagnostics"]["warnings"].append(convert.jacobian_skipped_warning(T, H, settings))
-    return json_response(response)
+    T = len(x)
+    with_jacobian = jacobian_work(T, config.state_size) <= settings.max_jacobian_work
+    shape = limits.shape_of(body.model, T, body.loss_steps, body.truncate, body.detail)
+    limits.check_bptt(shape, with_jacobian, settings)
+    with compute_slot(request) as on_step:
+        with compute_timer(request), np.errstate(all="ignore"):
+            result = bptt(
+                config,
+                params,
+                x,
+                d,
+                s0,
+                loss_steps=convert.loss_steps_arg(body.loss_steps),
+                c0=convert.c0_array(body.c0),
+                truncate=body.truncate,
+                detail=body.detail,
+                jacobian=convert.jacobian_budget(settings),
+                on_step=on_step,  # long Jacobian sweeps let health through, and stop if unheard
+            )
+        return json_response(convert.bptt_response(params, result))
 
 
 @router.post("/gradcheck", response_model=GradcheckResponse, responses=ERROR_RESPONSES)
 def run_gradcheck(body: GradcheckRequest, request: Request, settings: AppSettings) -> Response:
     """Check full-BPTT gradients against central differences (h = 1e-5, float64)."""
     config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
-    convert.check_gradcheck_work(body, settings)
+    limits.check_gradcheck(limits.shape_of(body.model, len(x), body.loss_steps), settings)
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
-    with compute_timer(request), np.errstate(all="ignore"):
-        check = gradcheck(
-            config, params, x, d, s0, convert.loss_steps_arg(body.loss_steps), on_step=yield_gil
-        )
-    return json_response(convert.gradcheck_response(check))
+    loss_steps = convert.loss_steps_arg(body.loss_steps)
+    with compute_slot(request) as on_step:
+        with compute_timer(request), np.errstate(all="ignore"):
+            check = gradcheck(
+                config, params, x, d, s0, loss_steps, on_step=on_step, c0=convert.c0_array(body.c0)
+            )
+        return json_response(convert.gradcheck_response(check))

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from app.api.deps import get_app_settings
+from app.api.errors import shown_int
 from app.api.schemas import SEED_MAX
 from app.api.timing import compute_timer
 from app.api.training_schemas import TaskOut, TaskParamOut, TaskSampleOut
@@ -118,7 +119,7 @@ def get_task_sample(
     T = task.default_T if T is None else T
     if T > settings.max_T:
         raise query_error(
-            "T", f"T = {T} exceeds the limit of {settings.max_T} steps (BPTT_MAX_T)", T
+            "T", f"T = {shown_int(T)} exceeds the limit of {settings.max_T} steps (BPTT_MAX_T)", T
         )
     known = {p.name: p for p in task.params}
     params: dict[str, ParamValue] = {}

@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 
-from app.api import convert
+from app.api import convert, limits
+from app.api.compute import compute_slot
 from app.api.deps import get_app_settings
-from app.api.errors import FieldError
-from app.api.fairness import yield_gil
+from app.api.errors import FieldError, shown_int
+from app.api.responses import json_response
 from app.api.timing import compute_timer
 from app.api.training_schemas import OptimizerStateSpec, TrainRequest, TrainResponse
 from app.config import Settings
@@ -36,24 +37,21 @@ def _setting(settings: Settings, name: str) -> str:
     return (str(settings.model_config.get("env_prefix", "")) + name).upper()
 
 
-def check_steps(body: TrainRequest, T: int, settings: Settings) -> None:
-    """steps ≤ max_train_steps and steps·T·n_hidden² ≤ max_train_work."""
+def check_steps(body: TrainRequest, data: TrainData, settings: Settings) -> None:
+    """steps ≤ max_train_steps, and the whole call within the compute limit."""
     if body.steps > settings.max_train_steps:
         msg = (
             f"steps = {body.steps} exceeds the limit of {settings.max_train_steps} per call "
             f"({_setting(settings, 'max_train_steps')}); train in chunks"
         )
         raise FieldError(("steps",), msg)
-    H = body.model.n_hidden
-    work = float(body.steps) * T * H * H
-    if work > settings.max_train_work:
-        msg = (
-            f"steps·T·n_hidden² = {body.steps}·{T}·{H}² = {work:.3g} exceeds the limit of "
-            f"{settings.max_train_work:.3g} "
-            f"(max_train_work, {_setting(settings, 'max_train_work')}); "
-            "use fewer steps per call, a shorter T or a smaller n_hidden"
-        )
-        raise FieldError(("steps",), msg)
+    loss_steps: object = "all"  # a task's loss steps are at most every step
+    if isinstance(data, TaskData):
+        T = data.T
+    else:
+        T, loss_steps = len(data.x), data.loss_steps
+    shape = limits.shape_of(body.model, T, loss_steps, body.truncate)
+    limits.check_train(shape, body.steps, settings)
 
 
 def task_data(body: TrainRequest, config: RNNConfig, settings: Settings) -> TaskData:
@@ -63,7 +61,10 @@ def task_data(body: TrainRequest, config: RNNConfig, settings: Settings) -> Task
     task = get_task(spec.name)  # known: the schema checked it
     T = task.default_T if spec.T is None else spec.T
     if T > settings.max_T:
-        msg = f"T = {T} exceeds the limit of {settings.max_T} steps ({_setting(settings, 'max_T')})"
+        msg = (
+            f"T = {shown_int(T)} exceeds the limit of {settings.max_T} steps "
+            f"({_setting(settings, 'max_T')})"
+        )
         raise FieldError(("data", "task", "T"), msg)
     data = TaskData(spec.name, T, spec.seed, spec.params)
     try:
@@ -86,11 +87,15 @@ def fixed_data(body: TrainRequest, settings: Settings) -> FixedData:
     data = body.data
     assert data.inputs is not None and data.targets is not None
     if (T := len(data.inputs)) > settings.max_T:
-        msg = f"T = {T} exceeds the limit of {settings.max_T} steps ({_setting(settings, 'max_T')})"
+        msg = (
+            f"T = {shown_int(T)} exceeds the limit of {settings.max_T} steps "
+            f"({_setting(settings, 'max_T')})"
+        )
         raise FieldError(("data", "inputs"), msg)
     x, s0 = convert.sequence_arrays(data.inputs, data.s0, body.model.n_hidden)
     d = np.array(data.targets, dtype=np.float64)  # (T, n_out)
-    return FixedData(x, d, convert.loss_steps_arg(data.loss_steps), s0)
+    c0 = convert.c0_array(data.c0)
+    return FixedData(x, d, convert.loss_steps_arg(data.loss_steps), s0, c0)
 
 
 def _array(nested: list[Any]) -> np.ndarray | None:
@@ -160,14 +165,13 @@ def train_response(result: TrainResult) -> dict[str, Any]:
         },
     },
 )
-def run_train(body: TrainRequest, request: Request, settings: AppSettings) -> Any:
+def run_train(body: TrainRequest, request: Request, settings: AppSettings) -> Response:
     """Train the model for `steps` updates (SGD, momentum or Adam, PyTorch's rules)."""
     config, params = convert.model_from_spec(body.model, settings)
     data: TrainData = (
         fixed_data(body, settings) if body.data.task is None else task_data(body, config, settings)
     )
-    T = data.T if isinstance(data, TaskData) else len(data.x)
-    check_steps(body, T, settings)
+    check_steps(body, data, settings)
     opt = body.optimizer
     optimizer = Optimizer(opt.name, opt.lr, opt.momentum, opt.beta1, opt.beta2, opt.eps)
     state = (
@@ -175,18 +179,19 @@ def run_train(body: TrainRequest, request: Request, settings: AppSettings) -> An
         if body.optimizer_state is None
         else optimizer_state(body.optimizer_state, config.shapes())
     )
-    with compute_timer(request), np.errstate(all="ignore"):
-        result = train(
-            config,
-            params,
-            data,
-            optimizer,
-            body.steps,
-            clip=body.clip,
-            truncate=body.truncate,
-            log_every=body.log_every,
-            state=state,
-            start_step=body.start_step,
-            on_step=yield_gil,  # health stays prompt during long runs
-        )
-    return train_response(result)
+    with compute_slot(request) as on_step:
+        with compute_timer(request), np.errstate(all="ignore"):
+            result = train(
+                config,
+                params,
+                data,
+                optimizer,
+                body.steps,
+                clip=body.clip,
+                truncate=body.truncate,
+                log_every=body.log_every,
+                state=state,
+                start_step=body.start_step,
+                on_step=on_step,  # health stays prompt; a client that left stops the run
+            )
+        return json_response(train_response(result))  # encoded here, in the worker thread

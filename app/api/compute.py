@@ -1,0 +1,111 @@
+"""Compute slots: CPU-heavy work runs `limit` at a time per process, and only once it is valid.
+
+A handler validates its request first (a 422 never queues), then holds a slot around its
+NumPy work and JSON encoding: `with compute_slot(request) as on_step: ...`. Waiting happens in
+the handler's worker thread; at most `max_waiting` requests wait, the next one gets 429.
+
+The `on_step` hook it yields is passed to long loops (training, gradient checks, Jacobian
+sweeps). Between steps it hands the GIL over — NumPy on small arrays holds it, and CPython
+gives it to the event loop only every 5 ms switch interval otherwise, so /api/health would
+wait behind every computing thread — and it stops the work with ClientGone as soon as the
+client has disconnected (app/api/middleware/body.py watches the connection).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from app.api.middleware.body import CLIENT_GONE
+
+StepHook = Callable[[int], None]
+POLL_SECONDS = 0.05  # how often a waiting request looks whether its client is still there
+
+
+class ClientGone(Exception):
+    """The client disconnected: its computation stopped at the next step."""
+
+
+class ServerBusy(Exception):
+    """Every compute slot is taken and the waiting line is full."""
+
+
+class ComputeSlots:
+    """`limit` slots, and a line of at most `max_waiting` requests waiting for one."""
+
+    def __init__(self, limit: int, max_waiting: int) -> None:
+        self.limit = limit
+        self.max_waiting = max_waiting
+        self._slots = threading.BoundedSemaphore(limit)
+        self._lock = threading.Lock()
+        self.waiting = 0
+
+    def acquire(self, gone: threading.Event) -> None:
+        """Take a slot, waiting while the client is there; ServerBusy if the line is full."""
+        if self._slots.acquire(blocking=False):
+            return
+        with self._lock:
+            if self.waiting >= self.max_waiting:
+                raise ServerBusy
+            self.waiting += 1
+        try:
+            while not self._slots.acquire(timeout=POLL_SECONDS):
+                if gone.is_set():
+                    raise ClientGone
+        finally:
+            with self._lock:
+                self.waiting -= 1
+
+    def release(self) -> None:
+        """Give the slot back."""
+        self._slots.release()
+
+
+def step_hook(gone: threading.Event) -> StepHook:
+    """on_step for long loops: stop if the client left, else release the GIL for a moment."""
+
+    def on_step(_step: int) -> None:
+        if gone.is_set():
+            raise ClientGone
+        time.sleep(0)  # time.sleep(0) releases the GIL: the event loop answers in between
+
+    return on_step
+
+
+@contextmanager
+def compute_slot(request: Request) -> Iterator[StepHook]:
+    """Hold one of the app's compute slots for the block; yields its on_step hook."""
+    slots: ComputeSlots = request.app.state.compute_slots
+    gone = request.scope.get("state", {}).get(CLIENT_GONE) or threading.Event()
+    slots.acquire(gone)
+    try:
+        yield step_hook(gone)
+    finally:
+        slots.release()
+
+
+async def client_gone_handler(request: Request, exc: Exception) -> Response:
+    """Nobody is listening; 499 (as nginx writes it) marks the stop in the access log."""
+    return Response(status_code=499)
+
+
+async def server_busy_handler(request: Request, exc: Exception) -> JSONResponse:
+    """429 with Retry-After: the slots and the waiting line are full."""
+    slots: ComputeSlots = request.app.state.compute_slots
+    detail = (
+        f"the server is busy: {slots.limit} computation(s) running and {slots.max_waiting} "
+        "waiting (settings BPTT_MAX_CONCURRENT_COMPUTE, BPTT_MAX_WAITING_COMPUTE); retry shortly"
+    )
+    return JSONResponse(status_code=429, content={"detail": detail}, headers={"Retry-After": "1"})
+
+
+def install_compute_slots(app: FastAPI, limit: int, max_waiting: int) -> None:
+    """Give `app` its slots and the handlers of ClientGone and ServerBusy."""
+    app.state.compute_slots = ComputeSlots(limit, max_waiting)
+    app.add_exception_handler(ClientGone, client_gone_handler)
+    app.add_exception_handler(ServerBusy, server_busy_handler)

@@ -1,0 +1,70 @@
+"""The lecture's simple RNN as a cell: one block, state s, any Φ (bptt-math.md).
+
+z_t = x_t Wx + s_{t-1} Ws (+ bs)        s_t = Φ(z_t)
+δ_{t,k} = σ_{t,k} ⊙ Φ'(z_k)             σ_{t,k-1} = δ_{t,k} Wsᵀ
+J_k = Ws · diag(Φ'(z_k))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..activations import dphi, phi
+from ..model import Forward, RNNConfig, output_of
+from ..weights import Array, Weights
+from . import Back
+
+
+@dataclass(frozen=True)
+class Local:
+    """Φ'(z_k) of every step."""
+
+    dphi_z: Array  # (T, H)
+
+
+class RNNCell:
+    """s_t = Φ(x_t Wx + s_{t-1} Ws + bs)."""
+
+    name = "rnn"
+
+    def forward(
+        self, config: RNNConfig, w: Weights, x: Array, s0: Array | None, c0: Array | None
+    ) -> Forward:
+        """Run s_t = Φ(x_t Wx + s_{t-1} Ws + bs) for t = 1..T, then y_t from s_t Wy + by."""
+        T, H = x.shape[0], config.n_hidden
+        s = np.zeros((T + 1, H))  # (T+1, H), s[0] is s_0
+        if s0 is not None:
+            s[0] = s0
+        z = np.empty((T, H))  # (T, H)
+        with np.errstate(all="ignore"):  # an exploding run overflows; callers report it
+            xWx = x @ w.Wx  # (T, H): the input part needs no loop
+            if w.bs is not None:
+                xWx = xWx + w.bs
+            for t in range(T):
+                z[t] = xWx[t] + s[t] @ w.Ws
+                s[t + 1] = phi(config.activation, z[t])
+            o, y = output_of(config, w, s[1:])  # (T, n_out) each
+        return Forward(x=x, z=z, s=s, o=o, y=y)
+
+    def local(self, config: RNNConfig, w: Weights, fwd: Forward) -> Local:
+        """Φ'(z_k), the diagonal of ∂s_k/∂z_k."""
+        with np.errstate(all="ignore"):
+            return Local(dphi(config.activation, fwd.z))
+
+    def back(
+        self, w: Weights, local: object, k: int, carry: Array, out: Array | None = None
+    ) -> Back:
+        """δ = σ ⊙ Φ'(z_k), then σ_{k-1} = δ Wsᵀ."""
+        assert isinstance(local, Local)
+        delta = np.multiply(carry, local.dphi_z[k - 1], out=out)  # back through Φ
+        return Back(delta, delta, carry, None, delta @ w.Ws.T)  # back through Ws
+
+    def jacobian(self, w: Weights, local: object) -> Array:
+        """J_k = Ws · diag(Φ'(z_k)): (T, H, H)."""
+        assert isinstance(local, Local)
+        return w.Ws[None, :, :] * local.dphi_z[:, None, :]
+
+
+CELL = RNNCell()
