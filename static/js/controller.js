@@ -14,8 +14,8 @@ import {
 } from "./trainrun.js";
 import { viewModel } from "./viewmodel.js";
 
-const GRAPH_EVERY_MS = 700; // while training, the graph follows the weights at most this often
-const PREDICT_EVERY_MS = 250;
+const GRAPH_EVERY_MS = 1000; // while training, the graph follows the weights at most this often
+const PREDICT_EVERY_MS = 500; // the prediction plot redraws at most twice a second anyway
 
 /** Call `fn` at most once per `ms`, never twice at once; calls in between coalesce. */
 export function throttle(fn, ms) {

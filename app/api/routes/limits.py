@@ -21,7 +21,7 @@ class LimitsResponse(BaseModel):
     )
     max_train_steps: int = Field(description="most steps of one /api/train call")
     max_compute_seconds: float = Field(
-        description="estimated CPU seconds one request may take (the service's cost model)"
+        description="estimated CPU seconds one request may take (app/api/limits.py's cost model)"
     )
     max_response_numbers: int = Field(description="most numbers one answer may carry")
     max_body_bytes: int = Field(description="largest request body in bytes")
