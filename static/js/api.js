@@ -67,8 +67,9 @@ export function getTasks({ signal } = {}) {
 }
 
 /** GET /api/tasks/{name}?T=&seed=: one sample (inputs, targets, loss_steps, labels). */
-export function getTaskSample(name, { T, seed }, { signal } = {}) {
+export function getTaskSample(name, { T, seed, ...params }, { signal } = {}) {
   const query = new URLSearchParams({ T: String(T), seed: String(seed) });
+  for (const [key, value] of Object.entries(params)) query.set(key, String(value)); // task parameters (delay, …)
   return getJson(`/api/tasks/${encodeURIComponent(name)}?${query}`, signal);
 }
 

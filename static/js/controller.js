@@ -5,6 +5,9 @@
 import {
   ApiError, getTaskSample, getTasks, postBptt, postForward, postGradcheck, postTrain,
 } from "./api.js";
+import {
+  CELLS, COMPARE_CHUNK, COMPARE_STEPS, COMPARE_TASKS, applyCompareChunk, compareFlowBody, compareTrainBody, decayOf, emptyComparison,
+} from "./compare.js";
 import { gradientGap } from "./flowlab.js";
 import { fullFits } from "./limits.js";
 import { presetMatches } from "./presets.js";
@@ -66,6 +69,7 @@ export function initialStore(state, limits) {
     run: { ...emptyRun(), gen: 0 }, // the training run: trained weights, optimizer buffers, history
     training: { playing: false, inflight: false, status: "", errors: [], keepCurves: false },
     prediction: null, // {series, title}: the prediction plot
+    gates: emptyComparison(state.cmp), // "why gates": the three cells trained in lockstep
   };
 }
 
@@ -122,6 +126,7 @@ export class Controller {
     if (sampleKey(next) !== sampleKey(prev) || fixedKey(next) !== fixedKey(prev)) this.refreshPrediction();
     this.requestGraph();
     if (next.cK !== prev.cK) this.compare();
+    if (next.cmp !== prev.cmp || next.seed !== prev.seed) this.gatesReset();
   }
 
   /** A control's client check failed: its message stands beside it, nothing is sent. */
@@ -239,6 +244,68 @@ export class Controller {
     } finally {
       if (this.gcCtl === controller) this.gcCtl = null;
     }
+  }
+
+  // ---------------------------------------------------------------- why gates
+
+  setGates(patch) {
+    this.store.set({ gates: { ...this.store.get().gates, ...patch } });
+  }
+
+  /** Train the three cells in lockstep, a chunk each in turn, until COMPARE_STEPS or pause. */
+  async gatesPlay() {
+    const { gates } = this.store.get();
+    if (gates.playing) return;
+    const gen = this.gatesGen ?? 0;
+    this.setGates({ playing: true, error: "" });
+    try {
+      const state = this.state;
+      const kind = gates.kind;
+      const { task } = COMPARE_TASKS[kind];
+      const sample = await getTaskSample(task.name, { T: task.T, seed: state.seed, delay: task.delay });
+      if (!this.gatesDecayShown) await this.gatesDecay(sample, gen);
+      while (this.store.get().gates.playing && gen === (this.gatesGen ?? 0)) {
+        const runs = { ...this.store.get().gates.runs };
+        if (CELLS.every((cell) => runs[cell].step >= COMPARE_STEPS)) break;
+        for (const cell of CELLS) {
+          const steps = Math.min(COMPARE_CHUNK, COMPARE_STEPS - runs[cell].step);
+          if (steps <= 0) continue;
+          const { data } = await postTrain(compareTrainBody(kind, cell, runs[cell], state.seed, steps));
+          if (gen !== (this.gatesGen ?? 0)) return;
+          runs[cell] = applyCompareChunk(runs[cell], data);
+          this.setGates({ runs: { ...runs } });
+        }
+        await this.gatesDecay(sample, gen);
+      }
+    } catch (err) {
+      if (gen === (this.gatesGen ?? 0)) this.setGates({ error: asErrors(err).map((e) => e.msg).join(" ") });
+    } finally {
+      if (gen === (this.gatesGen ?? 0)) this.setGates({ playing: false });
+    }
+  }
+
+  /** ‖∂E_T/∂s_k‖ against T − k for each cell's current weights, on one fixed sample. */
+  async gatesDecay(sample, gen) {
+    const decay = {};
+    for (const cell of CELLS) {
+      const run = this.store.get().gates.runs[cell];
+      const { data } = await postBptt(compareFlowBody(cell, run, this.state.seed, sample));
+      if (gen !== (this.gatesGen ?? 0)) return;
+      decay[cell] = decayOf(data);
+    }
+    this.gatesDecayShown = true;
+    this.setGates({ decay });
+  }
+
+  gatesPause() {
+    this.setGates({ playing: false });
+  }
+
+  /** Back to the seeded weights of every cell (a new task or seed). */
+  gatesReset() {
+    this.gatesGen = (this.gatesGen ?? 0) + 1;
+    this.gatesDecayShown = false;
+    this.store.set({ gates: emptyComparison(this.state.cmp) });
   }
 
   // ---------------------------------------------------------------- tasks and samples

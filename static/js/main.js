@@ -5,6 +5,7 @@
 import { Accumulator } from "./accumulator.js";
 import { Camera, stepMs } from "./camera.js";
 import { fmt } from "./colors.js";
+import { CompareView } from "./compareview.js";
 import { Controller, initialStore } from "./controller.js";
 import { EquationsPanel } from "./equations.js";
 import { Exporter } from "./export.js";
@@ -56,6 +57,9 @@ const training = new TrainingView($("#train-panel"), store, {
   pause: () => controller.trainPause(),
   step: () => controller.trainStep(),
   reset: () => controller.resetRun(),
+});
+new CompareView($("#compare"), store, {
+  play: () => controller.gatesPlay(), pause: () => controller.gatesPause(), reset: () => controller.gatesReset(), setState,
 });
 new LabView(store, { setState, gradcheck: () => controller.gradcheck() });
 const lecture = new Lecture(wiring);

@@ -22,6 +22,16 @@ const PRESETS = [
     label: "Exploding gradients (identity, ρ(Ws) = 1.3, T = 20)",
     state: { T: 20, H: 4, act: "identity", seed: 0, loss: "all", K: 0, seq: "sine", rho: 1.3, flow: "jacobian" },
   },
+  {
+    name: "gates",
+    label: "Why gates (LSTM and GRU against the plain RNN: echo, delay 5)",
+    state: { T: 10, H: 3, cell: "lstm", seed: 0, loss: "last", K: 0, seq: "sine", rho: 0, cmp: "long", flow: "cell" },
+  },
+  {
+    name: "gates-alike",
+    label: "Gates not needed (echo, delay 1: all three alike)",
+    state: { T: 10, H: 3, cell: "gru", seed: 0, loss: "last", K: 0, seq: "sine", rho: 0, cmp: "short" },
+  },
 ];
 
 const KNOWN = new Set(PROPS.map((p) => p.name));

@@ -38,6 +38,7 @@ export const PROPS = [
   { name: "rho", type: "float", def: 0, min: 0, max: 100, request: true }, // ρ(Ws); 0 = as seeded
   { name: "flow", type: "enum", def: "Ws", options: ["Ws", "Wx", "state", "jacobian", "cell"] }, // flow map ("cell": the LSTM's κ)
   { name: "cK", type: "int", def: 2, min: 1, max: 1000 }, // K of the full-vs-truncated comparison
+  { name: "cmp", type: "enum", def: "long", options: ["long", "short"] }, // "why gates": the task compared
   { name: "lecture", type: "int", def: 0, min: 0, max: 1 },
   { name: "preset", type: "string", def: "" },
 ];
