@@ -92,3 +92,18 @@ def test_keys_walk_both_rails_and_the_sums_end_at_the_api_totals(
     gates = page.locator("#acc-Ws .acc-gates span").all_text_contents()
     assert gates == (["i", "f", "g", "o"] if cell == "lstm" else ["r", "z", "n"])
     assert rec.errors == []
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_training_and_the_gradient_check_work_for_gated_cells(
+    page: Page, rec: Recorder, cell: str
+) -> None:
+    open_page(page, f"#cell={cell}&T=4&H=2")
+    page.locator("#train-step").click()
+    expect(page.locator("#train-step-count")).not_to_have_text("0", timeout=15000)
+    page.locator("#btn-gradcheck").click()
+    expect(page.locator("#gc-result")).to_have_attribute("data-passed", "true", timeout=15000)
+    # the weights heatmap shows the gate blocks: H × G·H
+    G = 4 if cell == "lstm" else 3
+    expect(page.locator("#w-Ws")).to_have_attribute("data-shape", f"2x{G * 2}")
+    assert rec.errors == []
