@@ -6,8 +6,10 @@ const SVG = "http://www.w3.org/2000/svg";
 
 /** Cell size for a rows×cols matrix in about `budget` pixels (numbers drawn when cells are big). */
 export function heatmapCell(rows, cols, budget = 200, max = 46) {
-  const cell = Math.max(3, Math.min(max, Math.floor(budget / Math.max(rows, cols, 1))));
-  return { cell, numbers: cell >= 40 };
+  const cell = Math.max(2, Math.min(max, Math.floor(budget / Math.max(rows, cols, 1))));
+  // a row vector (Wx with one input) gets taller cells, so a 1×64 sum is a band, not a hairline
+  const cellH = rows <= 2 ? Math.max(cell, 12) : cell;
+  return { cell, cellH, gap: cell >= 6 ? 1 : 0, numbers: cell >= 40 };
 }
 
 export class Heatmap {
@@ -41,11 +43,11 @@ export class Heatmap {
   }
 
   build(rows, cols) {
-    const { cell, numbers } = heatmapCell(rows, cols, this.budget, this.max);
+    const { cell, cellH, gap, numbers } = heatmapCell(rows, cols, this.budget, this.max);
     this.shape = `${rows}x${cols}`;
-    this.svg.setAttribute("viewBox", `0 0 ${cols * cell} ${rows * cell}`);
+    this.svg.setAttribute("viewBox", `0 0 ${cols * cell} ${rows * cellH}`);
     this.svg.setAttribute("width", cols * cell);
-    this.svg.setAttribute("height", rows * cell);
+    this.svg.setAttribute("height", rows * cellH);
     this.cells = [];
     const kids = [];
     for (let i = 0; i < rows; i += 1) {
@@ -53,7 +55,7 @@ export class Heatmap {
       for (let j = 0; j < cols; j += 1) {
         const tip = document.createElementNS(SVG, "title");
         const rect = document.createElementNS(SVG, "rect");
-        for (const [k, v] of Object.entries({ x: j * cell, y: i * cell, width: cell - 1, height: cell - 1, rx: Math.min(3, cell / 6) })) {
+        for (const [k, v] of Object.entries({ x: j * cell, y: i * cellH, width: cell - gap, height: cellH - gap, rx: gap ? Math.min(3, cell / 6) : 0 })) {
           rect.setAttribute(k, v);
         }
         rect.append(tip);
@@ -62,7 +64,7 @@ export class Heatmap {
         if (numbers) {
           text = document.createElementNS(SVG, "text");
           text.setAttribute("x", j * cell + cell / 2);
-          text.setAttribute("y", i * cell + cell / 2 + 4);
+          text.setAttribute("y", i * cellH + cellH / 2 + 4);
           text.setAttribute("class", "hm-num");
           kids.push(text);
         }
