@@ -118,7 +118,7 @@ export function lessonSteps(vm) {
       patch: {},
       at: "ready",
       text: [
-        `Unfolded, it is T = ${T} copies of that cell, one per input x${sub("t")}, linked by Ws. `,
+        `Unfolded, it is T = ${T} copies of that cell, one per input xₜ, linked by Ws. `,
         "It starts from the initial state, here ", q("‖s₀‖", "s:0", ["s_0"]), zero ? " (all zeros)." : ".",
       ],
     },
@@ -181,7 +181,7 @@ export function lessonSteps(vm) {
       patch: {},
       at: 1,
       text: [
-        "For any loss step t, ∂Eₜ/∂W = Σₖ₌₁..ₜ Cₜ,ₖ, and term k carries ∂sₜ/∂sₖ, a product of t − k Jacobians: ",
+        "For any loss step t, ∂Eₜ/∂W is the sum of Cₜ,ₖ over k = 1..t, and term k carries ∂sₜ/∂sₖ, a product of t − k Jacobians: ",
         ...ks.filter((k) => k < t).flatMap((k, i) => [i > 0 ? ", " : "", q(`‖∂s${sub(t)}/∂s${sub(k)}‖₂`, `J:${t}:${k}`, [`s_${k}`], { def: "norm2" })]),
         t === 1 ? "with one step there is no product at all" : "", ". The further back, the more factors.",
       ],

@@ -16,6 +16,8 @@ from playwright.sync_api import Browser, Page, expect
 pytestmark = pytest.mark.e2e
 
 T = 3  # the page's default model: the lecture example
+SETTLED = """() => document.getAnimations().every(
+  a => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity)"""
 
 
 def sine_request(truncate: int | None) -> dict[str, Any]:
@@ -122,6 +124,7 @@ def test_lesson_runs_by_keys_alone_with_the_apis_numbers(
                 assert page.locator(sel).count() >= 1, (
                     f"step {step_id}: {el_id} is not lit in the graph"
                 )
+        page.wait_for_function(SETTLED)  # the fold ⇄ unfold transition over, for the picture
         page.screenshot(path=str(shots / f"lesson_{n:02d}_{step_id}.png"))
         page.keyboard.press("n" if n % 2 else "ArrowRight")
     assert seen[:5] == ["folded", "unfold", "forward", "loss", "wy"]
