@@ -22,6 +22,25 @@ export class LinkedViews {
     this.setState = setState;
     // plotly keeps its handlers on the div; attached again after each draw (a first draw creates them)
     window.addEventListener("lab:drawn", () => this.attach());
+    // the timeline as a slider: dragging it scrubs the animation step by step
+    this.scrub = $("#ctl-scrub");
+    this.scrub.addEventListener("input", () => this.setStep(Number(this.scrub.value)));
+    window.addEventListener("bptt:rendered", () => this.syncScrub());
+    store.subscribe((next, prev) => {
+      if (next.state.step !== prev.state.step) this.syncScrub();
+    });
+  }
+
+  setStep(i) {
+    if (i !== this.store.get().state.step) this.setState({ step: i }, { push: false });
+  }
+
+  /** The slider ← the timeline's length and the step shown. */
+  syncScrub() {
+    const n = Number($("#unfolded").dataset.steps || 1);
+    this.scrub.max = String(Math.max(0, n - 1));
+    this.scrub.disabled = n < 2;
+    if (document.activeElement !== this.scrub) this.scrub.value = String(Math.min(n - 1, this.store.get().state.step));
   }
 
   attach() {

@@ -212,3 +212,17 @@ def test_a_flow_map_click_moves_the_animation_to_that_term(lesson_page: Page) ->
         page.locator("svg#unfolded .unfolded-view [data-edge='Ws_2'][data-active='true']")
     ).to_have_count(1)
     assert page.errors == []  # type: ignore[attr-defined]
+    # the timeline is scrubbable: dragging the slider to step 5 shows E_3's step
+    page.eval_on_selector(
+        "#ctl-scrub", "el => { el.value = '5'; el.dispatchEvent(new Event('input')); }"
+    )
+    page.wait_for_selector("body[data-step='5'][data-step-kind='loss']")
+    # the Jacobian map's axes name states, not loss steps
+    page.select_option("#ctl-flow", "jacobian")
+    page.wait_for_function("() => document.querySelector('#flow-map').dataset.kind === 'jacobian'")
+    titles = page.evaluate(
+        "() => { const L = document.querySelector('#flow-map').layout;"
+        " return [L.xaxis.title.text, L.yaxis.title.text]; }"
+    )
+    assert titles == ["k (the earlier state s_k)", "t (the later state s_t)"]
+    assert page.errors == []  # type: ignore[attr-defined]
