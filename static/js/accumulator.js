@@ -103,7 +103,8 @@ export class Accumulator {
       return;
     }
     this.sum.draw(values, this.domain);
-    this.root.dataset.values = JSON.stringify(values);
+    // the numbers for tests and scripts; a large sum (over 1,024 entries) is left out
+    this.root.dataset.values = values.length * values[0].length <= 1024 ? JSON.stringify(values) : "";
     this.total.textContent = `‖running sum‖ = ${norm(values).toPrecision(4)}, largest |entry| ${fmt(maxAbs(values), 3)}`;
     const termBox = this.root.querySelector(".acc-add");
     if (added) {

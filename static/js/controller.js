@@ -14,8 +14,8 @@ import {
 } from "./trainrun.js";
 import { viewModel } from "./viewmodel.js";
 
-const GRAPH_EVERY_MS = 700; // while training, the graph follows the weights at most this often
-const PREDICT_EVERY_MS = 250;
+const GRAPH_EVERY_MS = 1000; // while training, the graph follows the weights at most this often
+const PREDICT_EVERY_MS = 500; // the prediction plot redraws at most twice a second anyway
 
 /** Call `fn` at most once per `ms`, never twice at once; calls in between coalesce. */
 export function throttle(fn, ms) {
@@ -168,7 +168,8 @@ export class Controller {
       if (controller.signal.aborted) return;
       const vm = viewModel(data, { model: body.model, task: state.task });
       this.store.set({ answer: { vm, state, body, ms }, graphErrors: [] });
-      this.compare();
+      // while training the graph follows every chunk; the comparison waits for the pause
+      if (!this.store.get().training.playing) this.compare();
     } catch (err) {
       if (err.name === "AbortError") return;
       this.store.set({ graphErrors: asErrors(err) });
@@ -316,7 +317,9 @@ export class Controller {
 
   /** Stop issuing requests; a chunk in flight is still applied when it returns. */
   trainPause() {
+    const was = this.store.get().training.playing;
     this.setTraining({ playing: false });
+    if (was) this.compare();
   }
 
   async trainStep() {

@@ -84,7 +84,6 @@ export class LabView {
   update(next, prev) {
     if (next.state !== prev.state) this.syncControls(next.state);
     if (next.answer !== prev.answer && next.answer) {
-      this.weights.render(next.answer.vm.weights);
       this.gradcheckView.clear(this.gradcheckShown ? "The model changed: run the check again." : "");
       this.gradcheckShown = false;
       showError("err-gradcheck", "");
@@ -183,6 +182,7 @@ export class LabView {
     const { answer, state } = this.store.get();
     if (!answer) return;
     const vm = answer.vm;
+    this.weights.render(vm.weights); // with the lab's plots: off screen while training, later
     const series = decaySeries(vm);
     const slope = logSlope(series.lag, series.value);
     this.showDiagnostics(vm, slope);

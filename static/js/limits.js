@@ -10,8 +10,8 @@ export const DEFAULT_LIMITS = {
   max_n_io: 64,
   max_full_numbers: 4_000_000,
   max_train_steps: 5000,
-  max_train_work: 2e10,
-  max_gradcheck_evals: 500_000,
+  max_compute_seconds: 6,
+  max_response_numbers: 3_000_000,
 };
 
 /** The limits in the page's initial data merged over the defaults (unknown keys ignored). */

@@ -43,7 +43,10 @@ export class UnfoldedGraph {
   constructor(svg, { onHover = () => {}, onClick = () => {}, onExpand = () => {} } = {}) {
     this.svg = svg;
     this.byId = new Map();
+    this.cellOf = new WeakMap(); // cell → its node and index, for the value on hover
     this.svg.addEventListener("mouseover", (ev) => {
+      const c = this.cellOf.get(ev.target);
+      if (c) c.tip.textContent = `${c.n.kind}${c.n.t}[${c.i + 1}] = ${fmt(c.parts.vec[c.i], 6)}`;
       const hit = ev.target.closest("[data-node], [data-edge]");
       onHover(hit ? hit.dataset.node ?? hit.dataset.edge : null);
     });
@@ -122,6 +125,7 @@ export class UnfoldedGraph {
           const tip = title("");
           const cell = s("rect", { class: "cell", x: cx + 1, y: cy + 1, width: grid.cell - 2, height: grid.cell - 2, rx: 2 }, tip);
           parts.cells.push({ cell, tip });
+          this.cellOf.set(cell, { n, parts, i, tip });
           g.append(cell);
         }
       }
@@ -155,9 +159,9 @@ export class UnfoldedGraph {
       return;
     }
     const sc = scale[n.kind];
-    parts.cells.forEach(({ cell, tip }, i) => {
+    parts.vec = vec; // the hover title is written when the pointer reaches the cell
+    parts.cells.forEach(({ cell }, i) => {
       cell.setAttribute("fill", divergingColor(vec[i], sc));
-      tip.textContent = `${n.kind}${n.t}[${i + 1}] = ${fmt(vec[i], 6)}`;
     });
   }
 

@@ -20,8 +20,10 @@ class LimitsResponse(BaseModel):
         description='detail "full" is refused when T²·n_hidden·(n_hidden+n_in) exceeds this'
     )
     max_train_steps: int = Field(description="most steps of one /api/train call")
-    max_train_work: float = Field(description="one /api/train call: most steps·T·n_hidden²")
-    max_gradcheck_evals: int = Field(description="/api/gradcheck: most 2·(weights)·T steps")
+    max_compute_seconds: float = Field(
+        description="estimated CPU seconds one request may take (app/api/limits.py's cost model)"
+    )
+    max_response_numbers: int = Field(description="most numbers one answer may carry")
     max_body_bytes: int = Field(description="largest request body in bytes")
 
 
@@ -33,8 +35,8 @@ def limits_of(settings: Settings) -> LimitsResponse:
         max_n_io=settings.max_n_io,
         max_full_numbers=settings.max_full_numbers,
         max_train_steps=settings.max_train_steps,
-        max_train_work=settings.max_train_work,
-        max_gradcheck_evals=settings.max_gradcheck_evals,
+        max_compute_seconds=settings.max_compute_seconds,
+        max_response_numbers=settings.max_response_numbers,
         max_body_bytes=settings.max_body_bytes,
     )
 
