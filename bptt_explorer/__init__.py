@@ -7,6 +7,7 @@
     result = bx.bptt(config, params, sample.inputs, sample.targets)
     result.grads.Ws, result.flow.state, result.terms
 
+A PyTorch model comes in with ``bx.from_torch(rnn, head)`` (and goes back with ``to_torch``).
 The same engine serves the web app (``bptt-explorer`` starts it); every name here is also
 importable from ``app.rnn``.
 """
@@ -40,6 +41,8 @@ from app.rnn import (
 )
 from app.rnn.tasks import TASKS
 
+from .torch_io import from_torch, to_torch
+
 __all__ = [
     "CELL_GATES",
     "TASKS",
@@ -59,6 +62,7 @@ __all__ = [
     "backprop",
     "bptt",
     "check",
+    "from_torch",
     "forward",
     "get_task",
     "gradcheck",
@@ -66,5 +70,6 @@ __all__ = [
     "init_params",
     "loss_and_grads",
     "tasks",
+    "to_torch",
     "train",
 ]
