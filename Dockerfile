@@ -38,7 +38,9 @@ USER 10001:10001
 EXPOSE 8000
 # uvicorn takes its worker count from WEB_CONCURRENCY (docker run -e WEB_CONCURRENCY=4): the
 # API is stateless, so N processes serve N times the CPU-heavy requests; BPTT_* set the limits.
-ENV WEB_CONCURRENCY=1
+# MALLOC_ARENA_MAX: compute threads' large buffers otherwise stay resident per thread
+ENV WEB_CONCURRENCY=1 \
+    MALLOC_ARENA_MAX=2
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/api/health', timeout=2).status == 200 else 1)"]
 CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]

@@ -54,8 +54,11 @@ def sequence(T: int, n_in: int, n_out: int) -> dict[str, Any]:
     return {"inputs": x.round(6).tolist(), "targets": d.round(6).tolist()}
 
 
-def model(H: int, n_in: int = 1, n_out: int = 1, bias: bool = False) -> dict[str, Any]:
-    return {"n_in": n_in, "n_hidden": H, "n_out": n_out, "bias": bias, "seed": 0}
+def model(
+    H: int, n_in: int = 1, n_out: int = 1, bias: bool = False, cell: str = "rnn"
+) -> dict[str, Any]:
+    spec = {"n_in": n_in, "n_hidden": H, "n_out": n_out, "bias": bias, "seed": 0}
+    return spec if cell == "rnn" else {**spec, "cell": cell}
 
 
 def cpu_seconds(client: TestClient, path: str, body: dict[str, Any]) -> float:
@@ -99,49 +102,56 @@ NAMES = {
 }
 
 
-def grid(quick: bool) -> list[tuple[str, dict[str, Any], limits.Shape]]:
-    """(endpoint, body, shape) for every calibration request."""
+def grid(cell: str, quick: bool) -> list[tuple[str, dict[str, Any], limits.Shape]]:
+    """(endpoint, body, shape) for every calibration request of one cell."""
     out: list[tuple[str, dict[str, Any], limits.Shape]] = []
-    Ts = (10, 200, 1000) if not quick else (10, 300)
-    for T in Ts:
-        for H in (2, 64, 256):
-            body = {"model": model(H), **sequence(T, 1, 1)}
-            out.append(("forward", body, limits.Shape(T, 1, H, 1)))
+    plain = cell == "rnn"
+    for T in (10, 300, 1000) if not quick else (10, 300):
+        for H in (2, 64, 256) if plain else (2, 64):
+            body = {"model": model(H, cell=cell), **sequence(T, 1, 1)}
+            out.append(("forward", body, limits.Shape(T, 1, H, 1, cell=cell)))
+    modes = (("all", None), ("last", None), ("all", 5)) if plain else (("all", None), ("all", 5))
     for T in (10, 100, 300) if not quick else (10, 150):
         for H in (2, 16, 64):
             for detail in ("full", "norms"):
-                for loss, trunc in (("all", None), ("last", None), ("all", 5)):
+                for loss, trunc in modes:
                     body = {
-                        "model": model(H, 3),
+                        "model": model(H, 3, cell=cell),
                         **sequence(T, 3, 1),
                         "loss_steps": loss,
                         "truncate": trunc,
                         "detail": detail,
                     }
                     L = T if loss == "all" else 1
-                    s = limits.Shape(T, 3, H, 1, loss_steps=L, truncate=trunc, detail=detail)
+                    s = limits.Shape(
+                        T, 3, H, 1, cell=cell, loss_steps=L, truncate=trunc, detail=detail
+                    )
                     if limits.bptt_numbers(s, False) <= 2 * Settings().max_response_numbers:
                         out.append(("bptt", body, s))  # the region the limits can accept
-    for T, loss in ((1000, "last"), (600, "all")):  # where L×H by H×H products dominate
-        body = {"model": model(256, 3), **sequence(T, 3, 1), "loss_steps": loss}
+    # long sequences, where the L×S by S×G·H products of the sweep dominate
+    for T, H, loss in ((1000, 16, "all"), (1000, 64, "all"), (1000, 256 if plain else 128, "last")):
+        body = {"model": model(H, 3, cell=cell), **sequence(T, 3, 1), "loss_steps": loss}
         body["detail"] = "norms"
         L = T if loss == "all" else 1
-        out.append(("bptt", body, limits.Shape(T, 3, 256, 1, loss_steps=L, detail="norms")))
+        out.append(
+            ("bptt", body, limits.Shape(T, 3, H, 1, cell=cell, loss_steps=L, detail="norms"))
+        )
     for H, T in ((2, 10), (2, 300), (16, 50), (32, 5), (64, 2), (8, 100)):
-        body = {"model": model(H, 2, 2, bias=True), **sequence(T, 2, 2)}
-        out.append(("gradcheck", body, limits.Shape(T, 2, H, 2, bias=True)))
+        body = {"model": model(H, 2, 2, bias=True, cell=cell), **sequence(T, 2, 2)}
+        out.append(("gradcheck", body, limits.Shape(T, 2, H, 2, cell=cell, bias=True)))
     for T in (20, 300, 1000) if not quick else (20, 400):
         for H in (2, 32, 128):
             for trunc in (None, 1, 10):
                 steps = max(2, int(4000 / (T * (1 + H * H / 200))))
                 body = {
-                    "model": model(H),
+                    "model": model(H, cell=cell),
                     "data": sequence(T, 1, 1),
                     "optimizer": {"name": "adam", "lr": 0.01},
                     "steps": steps,
                     "truncate": trunc,
                 }
-                out.append(("train", body, limits.Shape(T, 1, H, 1, loss_steps=T, truncate=trunc)))
+                s = limits.Shape(T, 1, H, 1, cell=cell, loss_steps=T, truncate=trunc)
+                out.append(("train", body, s))
     return out
 
 
@@ -155,15 +165,17 @@ def predicted(endpoint: str, s: limits.Shape, body: dict[str, Any]) -> float:
     return limits.train_seconds(s, body["steps"])
 
 
-def calibrate(client: TestClient, quick: bool) -> None:
+def calibrate(client: TestClient, cell: str, quick: bool) -> None:
+    """Measure one cell's grid; print measured/predicted and this run's fitted constants."""
     rows: dict[str, list[tuple[list[float], float, float]]] = {k: [] for k in NAMES}
     worst: dict[str, tuple[float, str]] = {}
-    for endpoint, body, s in grid(quick):
+    for endpoint, body, s in grid(cell, quick):
         seconds = cpu_seconds(client, f"/api/{endpoint}", body)
         guess = predicted(endpoint, s, body)
         rows[endpoint].append((features(endpoint, s, body), seconds, guess))
         if seconds / guess > worst.get(endpoint, (0.0, ""))[0]:
             worst[endpoint] = (seconds / guess, f"{s} ({seconds:.3f} s)")
+    print(f"### {cell}")
     print("| endpoint | requests | measured/predicted: median | max | fitted constants |")
     print("|---|---:|---:|---:|---|")
     for endpoint, data in rows.items():
@@ -318,16 +330,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smaller grid")
     parser.add_argument("--skip-calibration", action="store_true")
+    parser.add_argument("--cells", default="rnn,lstm,gru", help="cells to calibrate")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    print(
-        "constants in use:",
-        ", ".join(f"{f.name}={getattr(limits.COST, f.name):g}" for f in fields(limits.COST)),
-    )
+    for cell, c in limits.COSTS.items():
+        used = ", ".join(f"{f.name}={getattr(c, f.name):g}" for f in fields(c))
+        print(f"constants in use ({cell}): {used}")
     print()
     client = TestClient(create_app(LIFTED))
     if not args.skip_calibration:
-        calibrate(client, args.quick)
+        for cell in args.cells.split(","):
+            calibrate(client, cell, args.quick)
     settings = Settings(log_level="warning")
     refused_before(settings)
     print(f"costliest accepted requests (limit {settings.max_compute_seconds:g} s):")

@@ -16,6 +16,9 @@ if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -e . \
 fi
 .venv/bin/python -c "import app.main" # fail here, clearly, if the install did not work
 
+# Fewer glibc malloc arenas: the compute threads' large, short-lived buffers otherwise stay
+# resident in one arena per thread (docs/RELIABILITY.md, slow readers).
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
 echo "BPTT Explorer on http://${HOST}:${PORT}  (API docs: /docs; Ctrl-C stops)" >&2

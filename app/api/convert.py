@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
+import orjson
 from numpy.typing import NDArray
 
 from app.api.errors import FieldError
@@ -263,10 +265,7 @@ def terms_to_json(result: BPTTResult) -> list[dict[str, Any]]:
     if terms.kappa is not None:
         columns["dE_dc"] = json_array(terms.kappa)
     names = list(columns)
-    k_terms = [
-        {"k": k, **dict(zip(names, values, strict=True))}
-        for k, *values in zip(terms.k.tolist(), *columns.values(), strict=True)
-    ]
+    rows = zip(terms.k.tolist(), *columns.values(), strict=True)  # one row per kept term
     ends = terms.ends.tolist()
     per_step = {"dE_d" + name: json_array(g) for name, g in terms.per_step.as_dict().items()}
     Es = to_json(result.E[result.steps - 1])
@@ -274,7 +273,12 @@ def terms_to_json(result: BPTTResult) -> list[dict[str, Any]]:
     for i, (t, end) in enumerate(zip(result.steps.tolist(), ends, strict=True)):
         start = ends[i - 1] if i else 0
         term = {"t": t, "E": Es[i], **{name: value[i] for name, value in per_step.items()}}
-        term["k"] = k_terms[start:end]
+        k_terms = [
+            {"k": k, **dict(zip(names, values, strict=True))}
+            for k, *values in itertools.islice(rows, end - start)
+        ]
+        # encoded at once: one loss step's small dicts alive at a time, not all T² of them
+        term["k"] = orjson.Fragment(orjson.dumps(k_terms, option=orjson.OPT_SERIALIZE_NUMPY))
         out.append(term)
     return out
 
@@ -333,11 +337,11 @@ def bptt_response(params: RNNParams, result: BPTTResult) -> dict[str, Any]:
         "steps": steps_to_json(fwd, result.d, result.E, result.mask),
         "loss": scalar_to_json(result.loss),
         "grads": grads_to_json(result.grads),
-        "flow": {name: to_json(getattr(result.flow, name)) for name in FLOW_NAMES},
+        "flow": {name: json_array(getattr(result.flow, name)) for name in FLOW_NAMES},
         "diagnostics": diagnostics_to_json(result),
     }
     if result.flow.cell is not None:
-        response["flow"]["cell"] = to_json(result.flow.cell)
+        response["flow"]["cell"] = json_array(result.flow.cell)
     if result.terms is not None:
         response["terms"] = terms_to_json(result)
     return response

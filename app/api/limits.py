@@ -43,28 +43,66 @@ FLOW_MATRICES = {"rnn": 4, "lstm": 5, "gru": 4}  # Ws, Wx, state, jacobian (+ ce
 class Constants:
     """Seconds per unit on the reference machine (fitted by benchmarks/cost.py, rounded up)."""
 
-    a_req: float = 6e-3
-    a_step: float = 8e-6
+    a_req: float = 7e-3
+    a_step: float = 1.3e-5
     a_mac: float = 1.5e-9
-    b_req: float = 5e-3
-    b_step: float = 3e-5
-    b_mac: float = 1.2e-8
-    b_pair: float = 3e-7
-    b_pmac: float = 1.2e-10  # large L×H by H×H products run at BLAS speed
+    b_req: float = 6e-3
+    b_step: float = 4.5e-5
+    b_mac: float = 6.5e-9
+    b_pair: float = 5e-7
+    b_pmac: float = 1.5e-10  # large L×H by H×H products run at BLAS speed
     b_term: float = 2.5e-6
     b_num: float = 5e-8
-    jacobian: float = 3e-10  # per unit of T²·(H³ + 4·10⁴)
-    g_req: float = 4e-3
-    g_eval: float = 4e-5
-    g_step: float = 3e-6
+    jacobian: float = 3e-10  # per unit of T²·(S³ + 4·10⁴)
+    g_req: float = 6e-3
+    g_eval: float = 6.6e-5
+    g_step: float = 4e-6
     g_mac: float = 1.5e-9
-    r_req: float = 1.5e-4
-    r_step: float = 1.2e-5
-    r_mac: float = 4e-9
-    r_pair: float = 6e-7
+    r_req: float = 2.5e-4
+    r_step: float = 1.3e-5
+    r_mac: float = 3.5e-9
+    r_pair: float = 1.4e-6
 
 
-COST = Constants()
+COSTS = {  # per cell: a gated step is ~10 NumPy calls where the plain RNN's is 2–3
+    "rnn": Constants(),
+    "lstm": Constants(
+        a_step=2e-5,
+        a_mac=2.6e-9,
+        b_req=8e-3,
+        b_step=8e-5,
+        b_mac=8e-9,
+        b_pair=1.5e-6,
+        b_term=3.5e-6,
+        b_num=7.5e-8,
+        g_req=1e-2,
+        g_eval=1e-4,
+        g_step=1e-5,
+        g_mac=2e-9,
+        r_req=4e-4,
+        r_step=3e-5,
+        r_mac=3e-9,
+        r_pair=2.5e-6,
+    ),
+    "gru": Constants(
+        a_step=2.5e-5,
+        a_mac=2.6e-9,
+        b_req=8e-3,
+        b_step=9e-5,
+        b_mac=9e-9,
+        b_pair=1.5e-6,
+        b_term=3e-6,
+        b_num=8e-8,
+        g_req=1e-2,
+        g_eval=1.2e-4,
+        g_step=1.4e-5,
+        g_mac=2e-9,
+        r_req=5e-4,
+        r_step=3.5e-5,
+        r_mac=3e-9,
+        r_pair=2.5e-6,
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -123,13 +161,15 @@ def term_numbers(s: Shape) -> int:
     return per_term
 
 
-def forward_seconds(s: Shape, c: Constants = COST) -> float:
+def forward_seconds(s: Shape, c: Constants | None = None) -> float:
     """Estimated CPU seconds of /api/forward."""
+    c = c or COSTS[s.cell]
     return c.a_req + s.T * (c.a_step + c.a_mac * s.macs)
 
 
-def bptt_seconds(s: Shape, with_jacobian: bool, c: Constants = COST) -> float:
+def bptt_seconds(s: Shape, with_jacobian: bool, c: Constants | None = None) -> float:
     """Estimated CPU seconds of /api/bptt (the Jacobian only when it is computed)."""
+    c = c or COSTS[s.cell]
     P = kept_pairs(s.T, s.loss_steps, s.truncate)
     per_pair = c.b_pair + c.b_pmac * s.gates * s.n_hidden**2  # σ_{t,k} back through Ws
     if s.detail == "full":
@@ -140,13 +180,15 @@ def bptt_seconds(s: Shape, with_jacobian: bool, c: Constants = COST) -> float:
     return seconds
 
 
-def gradcheck_seconds(s: Shape, c: Constants = COST) -> float:
+def gradcheck_seconds(s: Shape, c: Constants | None = None) -> float:
     """Estimated CPU seconds of /api/gradcheck: two forward passes per weight."""
+    c = c or COSTS[s.cell]
     return c.g_req + 2 * s.weights * (c.g_eval + s.T * (c.g_step + c.g_mac * s.macs))
 
 
-def train_seconds(s: Shape, steps: int, c: Constants = COST) -> float:
+def train_seconds(s: Shape, steps: int, c: Constants | None = None) -> float:
     """Estimated CPU seconds of /api/train for `steps` updates."""
+    c = c or COSTS[s.cell]
     per_step = c.r_req + s.T * (c.r_step + c.r_mac * s.macs)
     if s.truncate is not None:
         P = kept_pairs(s.T, s.loss_steps, s.truncate)

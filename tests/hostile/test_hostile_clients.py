@@ -374,3 +374,71 @@ def test_health_stays_prompt_while_the_slot_and_the_line_are_busy(server: LiveSe
         thread.join(timeout=30)
     assert results == [200] * 4
     assert worst < 0.5, f"health waited {worst:.2f} s behind the computations"
+
+
+# ---------------------------------------------------------------- honest diagnostics
+
+
+def nulls(value: Any, path: str = "") -> list[str]:
+    """The paths of every null in a JSON value (list indices as [])."""
+    if value is None:
+        return [path]
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in nulls(item, f"{path}.{key}".lstrip("."))]
+    if isinstance(value, list):
+        return [p for item in value for p in nulls(item, f"{path}[]")]
+    return []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "model": {
+                "n_in": 1,
+                "n_hidden": 4,
+                "n_out": 1,
+                "activation": "identity",
+                "ws_spectral_radius": 100,
+            },
+            "inputs": [[1.0]] * 200,
+            "targets": [[0.0]] * 200,
+            "detail": "norms",
+        },
+        {
+            "model": {
+                "n_in": 1,
+                "n_hidden": 1,
+                "n_out": 1,
+                "activation": "identity",
+                "weights": {"Wx": [[1e308]], "Ws": [[1e308]], "Wy": [[1.0]]},
+            },
+            "inputs": [[1e308], [1e308], [1.0]],
+            "targets": [[0.0], [0.0], [0.0]],
+        },
+    ],
+    ids=["identity, rho 100, T 200, norms", "weights 1e308"],
+)
+def test_every_null_sent_is_flagged(server: LiveServer, body: dict[str, Any]) -> None:
+    status, _, text = request(server, "POST", "/api/bptt", body)
+    assert status == 200, text[:300]
+    answer = json.loads(text)
+    # nulls that api.md defines: flow entries where k > t, t is no loss step or k is cut off
+    sent = {
+        p
+        for p in nulls({k: v for k, v in answer.items() if k != "flow"})
+        if p not in ("steps[].E", "steps[].d")
+    }
+    jacobian = answer["flow"]["jacobian"]
+    over_budget_or_overflow = any(
+        jacobian[t][k] is None for t in range(len(jacobian)) for k in range(t + 1)
+    )
+    diagnostics = answer["diagnostics"]
+    warnings = " ".join(diagnostics["warnings"])
+    assert sent or over_budget_or_overflow, "the case sends nulls (else it tests nothing)"
+    assert not diagnostics["finite"] or warnings, (sent, diagnostics)
+    for field in sorted(sent):
+        top = field.split(".")[0].split("[")[0]
+        assert not diagnostics["finite"] and top in warnings, (field, warnings)
+    if over_budget_or_overflow:
+        assert "jacobian" in warnings, warnings
