@@ -7,7 +7,8 @@
     result = bx.bptt(config, params, sample.inputs, sample.targets)
     result.grads.Ws, result.flow.state, result.terms
 
-A PyTorch model comes in with ``bx.from_torch(rnn, head)`` (and goes back with ``to_torch``).
+A PyTorch model comes in with ``bx.from_torch(rnn, head)`` (and goes back with ``to_torch``);
+``bx.show(config, params, x, d)`` draws BPTT term by term in Jupyter (needs anywidget).
 The same engine serves the web app (``bptt-explorer`` starts it); every name here is also
 importable from ``app.rnn``.
 """
@@ -42,6 +43,7 @@ from app.rnn import (
 from app.rnn.tasks import TASKS
 
 from .torch_io import from_torch, to_torch
+from .widget import show
 
 __all__ = [
     "CELL_GATES",
@@ -69,6 +71,7 @@ __all__ = [
     "gradients",
     "init_params",
     "loss_and_grads",
+    "show",
     "tasks",
     "to_torch",
     "train",

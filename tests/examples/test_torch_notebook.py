@@ -1,5 +1,6 @@
 """examples/torch_model.ipynb runs headless from top to bottom (nbclient, a real ipykernel):
-it trains a torch LSTM, imports it with from_torch and finds torch autograd's gradients."""
+it trains a torch LSTM, imports it with from_torch, finds torch autograd's gradients and
+displays show()'s widget (drawn in a real JupyterLab by tests/e2e/test_widget.py)."""
 
 from __future__ import annotations
 
@@ -40,5 +41,13 @@ def test_the_notebook_runs_and_its_gradients_are_torchs(tmp_path: Path) -> None:
     assert len(errors) == 6, text  # Wx, Ws, Wy, bx, bs, by
     assert max(errors) < 1e-10, text
     assert "central differences agree: True" in text
+    widgets = [
+        output
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
+    ]
+    assert len(widgets) == 1, "show() displayed no widget"
     losses = [float(v) for v in re.findall(r"MSE (\S+)", text)]
     assert losses[-1] < losses[0] / 10, f"the torch model did not learn: {losses}"

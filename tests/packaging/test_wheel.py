@@ -62,6 +62,8 @@ def test_the_wheel_holds_every_package_and_every_page_file(wheel: Path) -> None:
     for folder in ("static", "templates"):
         missing = {f"app/{folder}/{f}" for f in _files_under(ROOT / folder)} - names
         assert not missing, f"not in the wheel: {sorted(missing)}"
+    for member in ("bptt_explorer/widget.js", "bptt_explorer/widget.css", "bptt_explorer/py.typed"):
+        assert member in names, f"{member} is missing from the wheel (package-data)"
     assert not any(n.startswith(("static/", "templates/", "tests/")) for n in names)
 
 
