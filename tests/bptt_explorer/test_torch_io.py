@@ -170,3 +170,13 @@ def test_to_torch_refuses_an_activation_torch_lacks() -> None:
     config = bx.RNNConfig(activation="sigmoid")
     with pytest.raises(ValueError, match="activation 'sigmoid' cannot map"):
         bx.to_torch(config, bx.init_params(config))
+
+
+def test_a_head_without_bias_on_a_biased_layer_gets_by_zero(rng: np.random.Generator) -> None:
+    torch.manual_seed(1)
+    rnn, head = torch.nn.GRU(2, 3, dtype=F64), torch.nn.Linear(3, 2, bias=False, dtype=F64)
+    config, params = bx.from_torch(rnn, head)
+    assert config.bias and params.by is not None and not params.by.any()
+    x, d = rng.normal(size=(4, 2)), rng.normal(size=(4, 2))  # (T, n_in), (T, n_out)
+    E, _ = torch_loss(rnn, head, x, d)
+    assert_allclose(bx.bptt(config, params, x, d).loss, E.item(), rtol=1e-12)

@@ -126,6 +126,8 @@ def test_the_widget_steps_term_by_term_on_a_key_press(page: Page, lab: str) -> N
     page.goto(f"{lab}/lab/tree/widget.ipynb")
     first = page.locator(".jp-Notebook .jp-Cell").first
     expect(first).to_be_visible()
+    # a cell run before the kernel is connected is dropped: wait for it, as a person would
+    expect(page.locator(".jp-StatusBar-Widget", has_text="| Idle").first).to_be_visible()
     first.locator(".cm-content").click()
     page.keyboard.press("Shift+Enter")  # runs the show() cell, moves to the next
     widget = page.locator(".bx-widget[data-ready='true']")
