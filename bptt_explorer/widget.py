@@ -98,7 +98,15 @@ def show(
     truncate: int | None = None,
     t: int | None = None,
 ) -> Any:
-    """A widget showing BPTT for loss step t (default the last) term by term: ← / → step."""
+    """A widget showing BPTT for loss step t (default the last) term by term: ← / → step.
+
+    The plain RNN only, for now: the page's term-by-term view (and its running sums) draws the
+    lecture's cell; the gated cells' terms span G·H columns it does not lay out."""
+    if config.cell != "rnn":
+        raise ValueError(
+            f"show() draws the plain RNN's terms (cell 'rnn'); the {config.cell} cell's "
+            "term-by-term view is not in the page yet: use bptt() for its terms and flow"
+        )
     data = answer_json(config, params, x, d, s0, c0, loss_steps, truncate)
     cls = _widget_class()
     return cls(

@@ -10,7 +10,6 @@ from tests.e2e.recorder import LOOPBACK, Recorder
 pytestmark = pytest.mark.e2e
 
 
-
 def test_page_loads_without_errors(page: Page, rec: Recorder) -> None:
     response = page.goto("/")
     assert response is not None and response.status == 200

@@ -86,9 +86,7 @@ def test_play_trains_for_two_seconds_and_the_loss_falls(page: Page, rec: Recorde
     assert rec.errors == []
 
 
-def test_the_graph_shows_the_task_sample_and_follows_the_weights(
-    page: Page, rec: Recorder
-) -> None:
+def test_the_graph_shows_the_task_sample_and_follows_the_weights(page: Page, rec: Recorder) -> None:
     open_page(page)
     sample = page.request.get("/api/tasks/sine?T=20&seed=0").json()
     assert rec.graph, "the page asked for no BPTT"

@@ -1,5 +1,5 @@
 """examples/torch_model.ipynb runs headless from top to bottom (nbclient, a real ipykernel):
-it trains a torch LSTM, imports it with from_torch, finds torch autograd's gradients and
+it trains a torch nn.RNN, imports it with from_torch, finds torch autograd's gradients and
 displays show()'s widget (drawn in a real JupyterLab by tests/e2e/test_widget.py)."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def test_the_notebook_runs_and_its_gradients_are_torchs(tmp_path: Path) -> None:
         if output.get("output_type") == "stream"
     )
     errors = [float(v) for v in re.findall(r"max \|project − torch\| = (\S+)", text)]
-    assert len(errors) == 6, text  # Wx, Ws, Wy, bx, bs, by
+    assert len(errors) == 5, text  # Wx, Ws, Wy, bs, by
     assert max(errors) < 1e-10, text
     assert "central differences agree: True" in text
     widgets = [
