@@ -23,7 +23,7 @@ pytest.importorskip("jupyterlab", reason="jupyterlab is not installed (dev extra
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOT = ROOT / "docs" / "screenshots" / "widget-jupyterlab-1280x720.png"
+SCREENSHOT = ROOT / "docs" / "screenshots" / "widget-jupyterlab-rnn-1280x720.png"
 CELL = """\
 import bptt_explorer as bx
 config = bx.RNNConfig(n_in=1, n_hidden=3, n_out=1, cell="{cell}")
@@ -168,7 +168,7 @@ def test_the_widget_steps_term_by_term_on_a_key_press(page: Page, lab: str, cell
         shown = json.loads(widget.locator(f"#acc-{W}").get_attribute("data-values") or "[]")
         np.testing.assert_allclose(shown, getattr(grads, W), rtol=1e-12, atol=1e-15, err_msg=W)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT).replace(".png", f"-{cell}.png"))
+    page.screenshot(path=str(SCREENSHOT.with_name(f"widget-jupyterlab-{cell}-1280x720.png")))
 
     # the step travelled back to the kernel: the next cell prints it
     page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".cm-content").click()
