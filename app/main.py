@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from app.api.compute import install_compute_slots
 from app.api.errors import install_error_handlers
 from app.api.middleware import configure_logging, install_middleware
-from app.api.routes import docs, health, pages, rnn, tasks, train
+from app.api.routes import docs, health, limits, pages, rnn, tasks, train
 from app.config import STATIC_DIR, Settings, get_settings
 
 DESCRIPTION = (
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    for module in (health, rnn, tasks, train, pages, docs):
+    for module in (health, limits, rnn, tasks, train, pages, docs):
         app.include_router(module.router)
     docs.mount_swagger_ui(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

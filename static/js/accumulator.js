@@ -1,14 +1,17 @@
 // Renderer of one accumulator: the running sum ∂E_t/∂W (W = Ws or Wx) as a heatmap, the term
 // just added beside it, and one chip per term k (added / current / still to come / dropped).
 
-import { maxAbs } from "./colors.js";
+import { fmt, logLevel, maxAbs } from "./colors.js";
 import { Heatmap } from "./heatmap.js";
 import { m, math, mi, mn, mo, partial, row, sym } from "./mathml.js";
 import { norm, termOrder } from "./terms.js";
 
+/** Loss steps beyond this show their terms as a scrubbable strip instead of labelled chips. */
+const STRIP_AFTER = 24;
+
 export class Accumulator {
   /** root: the element with id acc-Ws / acc-Wx; W: "Ws" or "Wx". */
-  constructor(root, W, { onHover = () => {} } = {}) {
+  constructor(root, W, { onHover = () => {}, onScrub = () => {} } = {}) {
     this.root = root;
     this.W = W;
     this.head = root.querySelector(".acc-head");
@@ -22,50 +25,97 @@ export class Accumulator {
       onHover(chip ? chip.dataset.term : null);
     });
     this.chips.addEventListener("mouseleave", () => onHover(null));
+    // a long sum's terms are a strip: press and drag along it to scrub through the terms
+    const scrub = (ev) => {
+      const chip = document.elementFromPoint(ev.clientX, ev.clientY)?.closest(".acc-chips [data-term]");
+      if (chip && this.chips.contains(chip)) onScrub(Number(chip.dataset.term.split("_")[1]));
+    };
+    this.chips.addEventListener("pointerdown", (ev) => {
+      if (!this.chips.classList.contains("strip")) return;
+      this.chips.setPointerCapture(ev.pointerId);
+      this.scrubbing = true;
+      scrub(ev);
+    });
+    this.chips.addEventListener("pointermove", (ev) => { if (this.scrubbing) scrub(ev); });
+    const end = () => { this.scrubbing = false; };
+    this.chips.addEventListener("pointerup", end);
+    this.chips.addEventListener("pointercancel", end);
   }
 
-  /** Prepare for a response: colour domain, title, and the chips of loss step t. */
-  setup(data, { t, mode, K }) {
+  /** Prepare for a view-model: colour domain, title, and the chips of loss step t. */
+  setup(vm, { t, mode, K }) {
     const W = this.W;
     const all = mode === "all";
-    const entries = all ? data.terms || [] : (data.terms || []).filter((e) => e.t === t);
-    const totals = all ? [data.grads[W]] : entries.map((e) => e[`dE_d${W}`]);
+    const ts = all ? vm.lossSteps : t === null ? [] : [t];
+    const totals = all ? [vm.grads[W]] : ts.map((lt) => vm.entry(lt)?.[`dE_d${W}`]).filter(Boolean);
+    const termMats = vm.full ? ts.map((lt) => vm.keptKs(lt).map((k) => vm.term(lt, k)[W])) : [];
     // One domain for the whole animation, so colours compare across steps.
-    this.domain = maxAbs([totals, entries.map((e) => e.k.map((term) => term[W]))]);
+    this.domain = maxAbs([totals, termMats]);
+    // large H: the sum takes the panel's width and the term being added goes below it
+    const wide = vm.H > 16;
+    this.root.classList.toggle("wide", wide);
+    this.sum.budget = wide ? 250 : 170;
+    this.term.budget = wide ? 250 : 90;
     this.head.replaceChildren(math("inline",
       all ? partial(mi("E"), sym(W)) : partial(sym("E", t), sym(W)), mo("="), m("munder", {}, mo("∑"), mi("k")),
       m("msubsup", {}, mi("C"), all ? row(mi("t"), mo(","), mi("k")) : row(mn(t), mo(","), mi("k")), sym(W))));
-    this.chips.replaceChildren();
+    const strip = !all && t !== null && t > STRIP_AFTER;
+    this.chips.classList.toggle("strip", strip);
+    const chips = [];
     if (!all && t !== null) {
-      const kept = new Set((entries[0]?.k ?? []).map((term) => term.k));
+      const kept = new Set(vm.keptKs(t));
+      const max = Math.max(1e-300, ...vm.keptKs(t).map((k) => vm.termNorm(t, k, W) ?? 0));
       for (const k of termOrder(t)) {
         const chip = document.createElement("span");
         chip.className = "chip";
         chip.dataset.term = `${W}_${k}`;
-        chip.textContent = `k=${k}`;
+        const value = vm.termNorm(t, k, W);
+        if (strip) {
+          // one thin cell per term, its darkness the term's norm on a log scale
+          chip.title = `k = ${k}: ‖C‖ = ${fmt(value, 3)}`;
+          chip.style.setProperty("--level", logLevel(value, max).toFixed(3));
+        } else {
+          chip.textContent = `k=${k}`;
+        }
         if (!kept.has(k) || (K > 0 && k <= t - K)) chip.dataset.dropped = "true";
-        this.chips.append(chip);
+        chips.push(chip);
       }
     }
+    this.chips.replaceChildren(...chips);
+    this.chipByK = new Map(chips.map((c) => [Number(c.dataset.term.split("_")[1]), c]));
+    this.chips.setAttribute("aria-label", strip ? `terms k = ${t} … 1: press and drag to scrub` : "terms k");
     this.expected = totals[0] ?? null;
   }
 
   /** Show the running sum after an animation step; `added` is the term added at that step. */
-  update(acc, { added, stepKey, currentK, doneKs }) {
+  update(acc, { added, stepKey, currentK, doneKs, termNorm = null, total = null }) {
     const W = this.W;
     const values = acc[W];
+    this.root.classList.toggle("norms-only", values === null);
+    if (values === null) {
+      // detail "norms": no matrices to add up, the norms say how much each term brings
+      this.root.dataset.values = "[]";
+      this.total.textContent = termNorm !== null
+        ? `term k = ${currentK}: ‖C‖ = ${fmt(termNorm, 3)}${total !== null ? `; the total ‖∂E/∂${W}‖ = ${fmt(total, 4)}` : ""}`
+        : total !== null ? `the total ‖∂E/∂${W}‖ = ${fmt(total, 4)}` : "norms only";
+      this.markChips(currentK, doneKs);
+      this.lastKey = stepKey;
+      return;
+    }
     this.sum.draw(values, this.domain);
-    this.root.dataset.values = JSON.stringify(values);
-    this.total.textContent = `‖running sum‖ = ${norm(values).toPrecision(4)}`;
+    // the numbers for tests and scripts; a large sum (over 1,024 entries) is left out
+    this.root.dataset.values = values.length * values[0].length <= 1024 ? JSON.stringify(values) : "";
+    this.total.textContent = `‖running sum‖ = ${norm(values).toPrecision(4)}, largest |entry| ${fmt(maxAbs(values), 3)}`;
     const termBox = this.root.querySelector(".acc-add");
     if (added) {
       this.term.draw(added[W], this.domain);
       this.termLabel.textContent = `+ term k = ${added.k}\n‖·‖ = ${norm(added[W]).toPrecision(3)}`;
       termBox.classList.remove("idle");
       if (this.lastKey !== stepKey) {
+        // restart the CSS animation a frame later (reading the layout to restart it would force one)
         termBox.classList.remove("pulse");
-        void termBox.getBoundingClientRect(); // restart the CSS animation
-        termBox.classList.add("pulse");
+        cancelAnimationFrame(this.pulseFrame);
+        this.pulseFrame = requestAnimationFrame(() => termBox.classList.add("pulse"));
       }
     } else {
       this.term.draw(values.map((r) => r.map(() => 0)), this.domain);
@@ -74,11 +124,18 @@ export class Accumulator {
       termBox.classList.remove("pulse");
     }
     this.lastKey = stepKey;
-    for (const chip of this.chips.querySelectorAll(".chip")) {
-      const k = Number(chip.dataset.term.split("_")[1]);
-      if (k === currentK) chip.dataset.active = "true";
-      else delete chip.dataset.active;
-      chip.classList.toggle("added", doneKs.has(k));
+    this.markChips(currentK, doneKs);
+  }
+
+  markChips(currentK, doneKs) {
+    for (const [k, chip] of this.chipByK || []) {
+      const on = k === currentK;
+      if (on !== (chip.dataset.active === "true")) {
+        if (on) chip.dataset.active = "true";
+        else delete chip.dataset.active;
+      }
+      const added = doneKs.has(k);
+      if (added !== chip.classList.contains("added")) chip.classList.toggle("added", added);
     }
   }
 

@@ -3,7 +3,7 @@
 
 import { fmt } from "./colors.js";
 import { m, math, mi, mn, mo, partial, row, sym } from "./mathml.js";
-import { EXPAND_MAX_T, findTerm, norm, termFactors, termOrder } from "./terms.js";
+import { EXPAND_MAX_T, norm, shownTerms, termFactors, termOrder } from "./terms.js";
 
 const ACT_NAMES = { tanh: "tanh", sigmoid: "σ", relu: "ReLU", identity: "id" };
 
@@ -23,6 +23,21 @@ function el(tag, cls, ...children) {
   if (cls) e.className = cls;
   e.append(...children);
   return e;
+}
+
+/** Which terms a sum writes out, as a key: the render is redone only when it changes. */
+function windowKey(t, activeK) {
+  return t === null ? "" : JSON.stringify(shownTerms(t, activeK));
+}
+
+/** The folded middle of a long sum: "⋯", with how many terms it stands for. */
+function gapSpan([hi, lo], t, W) {
+  const n = hi - lo + 1;
+  const span = el("span", "term-gap", math("inline", mo("⋯")),
+    el("span", "term-norm", `k = ${hi}…${lo}: ${n} term${n > 1 ? "s" : ""}`));
+  span.dataset.gap = `${W}_${hi}_${lo}`;
+  span.title = `${n} terms C${t},k for k = ${hi} down to ${lo}; step to one of them to write it out`;
+  return span;
 }
 
 export class EquationsPanel {
@@ -53,35 +68,52 @@ export class EquationsPanel {
   }
 
   /** Draw every equation for loss step t of a /api/bptt response. */
-  render(data, { t, act, K }) {
-    const blocks = [this.forwardBlock(act)];
+  render(vm, { t, act, K, activeK = null }) {
+    this.shown = { vm, t, act, K, window: windowKey(t, activeK) };
+    const blocks = [this.forwardBlock(vm, act)];
     if (t !== null) {
-      blocks.push(this.wyBlock(data, t));
-      blocks.push(this.sumBlock(data, t, "Ws", K));
-      blocks.push(this.sumBlock(data, t, "Wx", K));
+      blocks.push(this.wyBlock(vm, t));
+      blocks.push(this.sumBlock(vm, t, "Ws", K, activeK));
+      blocks.push(this.sumBlock(vm, t, "Wx", K, activeK));
     }
     this.root.replaceChildren(...blocks);
   }
 
-  forwardBlock(act) {
+  /** The active term moved: redraw the sums only when the window of written-out terms changes. */
+  follow(activeK) {
+    const sh = this.shown;
+    if (!sh || sh.t === null || windowKey(sh.t, activeK) === sh.window) return;
+    this.render(sh.vm, { t: sh.t, act: sh.act, K: sh.K, activeK });
+  }
+
+  forwardBlock(vm, act) {
     const phi = mi(ACT_NAMES[act] ?? "Φ");
     const s = math(
       "inline",
       sym("s", "t"), mo("="), mi("Φ"), mo("("), sym("x", "t"), sym("Wx"), mo("+"),
       sym("s", "t-1"), sym("Ws"), mo(")"),
     );
-    const y = math("inline", sym("y", "t"), mo("="), sym("s", "t"), sym("Wy"));
-    const E = math(
-      "inline",
-      sym("E", "t"), mo("="), m("msup", {}, row(mo("("), sym("d", "t"), mo("−"), sym("y", "t"), mo(")")), mn(2)),
-    );
+    const softmax = vm.output === "softmax";
+    const y = softmax
+      ? math("inline", sym("y", "t"), mo("="), mi("softmax"), mo("("), sym("s", "t"), sym("Wy"), mo(")"))
+      : math("inline", sym("y", "t"), mo("="), sym("s", "t"), sym("Wy"));
+    const E = vm.lossKind === "cross_entropy"
+      ? math("inline", sym("E", "t"), mo("="), mo("−"), m("munder", {}, mo("∑"), mi("j")),
+        m("msub", {}, mi("d"), row(mi("t"), mo(","), mi("j"))), mi("log"),
+        m("msub", {}, mi("y"), row(mi("t"), mo(","), mi("j"))))
+      : math(
+        "inline",
+        sym("E", "t"), mo("="), m("msup", {}, row(mo("("), sym("d", "t"), mo("−"), sym("y", "t"), mo(")")), mn(2)),
+      );
+    E.dataset.loss = vm.lossKind;
     const note = math("inline", mi("Φ"), mo("="), phi);
-    return el("div", "eq-block eq-forward", el("h3", "", "Forward pass, ", note),
+    const head = vm.lossKind === "cross_entropy" ? "Forward pass, softmax and cross-entropy, " : "Forward pass, ";
+    return el("div", "eq-block eq-forward", el("h3", "", head, note),
       el("div", "eq-line", s, el("span", "eq-sep", ""), y, el("span", "eq-sep", ""), E));
   }
 
-  wyBlock(data, t) {
-    const entry = (data.terms || []).find((e) => e.t === t);
+  wyBlock(vm, t) {
+    const entry = vm.entry(t);
     const value = entry ? norm(entry.dE_dWy) : null;
     const lhs = math("inline", partial(sym("E", t), sym("Wy")), mo("="));
     const rhs = math("inline", partial(sym("E", t), sym("y", t)), partial(sym("y", t), sym("Wy")));
@@ -90,14 +122,11 @@ export class EquationsPanel {
       el("div", "eq-line", lhs, term));
   }
 
-  sumBlock(data, t, W, K) {
+  sumBlock(vm, t, W, K, activeK = null) {
     const line = el("div", "eq-line eq-sum");
     line.append(math("inline", partial(sym("E", t), sym(W)), mo("=")));
     const dropped = new Set(K > 0 ? Array.from({ length: Math.max(0, t - K) }, (_, i) => i + 1) : []);
-    const values = (k) => {
-      const term = findTerm(data, t, k);
-      return term ? norm(term[W]) : null;
-    };
+    const values = (k) => vm.termNorm(t, k, W);
     if (t <= EXPAND_MAX_T) {
       termOrder(t).forEach((k, i) => {
         if (i > 0) line.append(math("inline", mo("+")));
@@ -112,10 +141,14 @@ export class EquationsPanel {
         partial(sym("s", t), sym("s", "k")), partial(sym("s", "k"), sym(W)),
       );
       line.append(general, math("inline", mo("=")));
-      termOrder(t).forEach((k, i) => {
+      shownTerms(t, activeK).forEach((item, i) => {
         if (i > 0) line.append(math("inline", mo("+")));
-        const C = math("inline", m("msubsup", {}, mi("C"), row(mn(t), mo(","), mn(k)), sym(W)));
-        line.append(this.termSpan(`${W}_${k}`, C, values(k), `k = ${k}`, dropped.has(k)));
+        if (typeof item === "object") {
+          line.append(gapSpan(item.gap, t, W));
+          return;
+        }
+        const C = math("inline", m("msubsup", {}, mi("C"), row(mn(t), mo(","), mn(item)), sym(W)));
+        line.append(this.termSpan(`${W}_${item}`, C, values(item), `k = ${item}`, dropped.has(item)));
       });
     }
     const title = W === "Ws"

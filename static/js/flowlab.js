@@ -43,7 +43,7 @@ export function gradientGap(full, trunc, names = ["Ws", "Wx"]) {
  */
 export function decaySeries(data) {
   const T = data.T;
-  const row = data.flow.jacobian[T - 1];
+  const row = data.flow.jacobian ? data.flow.jacobian[T - 1] : new Array(T).fill(null); // null: over the server's budget
   const { ws_spectral_norm: norm, gamma } = data.diagnostics;
   const base = norm !== null && gamma !== null ? norm * gamma : null;
   const lag = [];
@@ -88,5 +88,16 @@ export function regime({ ws_spectral_radius: rho, ws_spectral_norm: norm, gamma 
   if (rho === null || norm === null || gamma === null) return "overflow";
   if (norm * gamma < 1) return "vanishing";
   if (rho * gamma > 1) return "exploding";
+  return "borderline";
+}
+
+/**
+ * What the measured decay says: the per-step factor 10^slope of ‖∂s_T/∂s_k‖ below 1 is
+ * vanishing, above 1 exploding (within ±1 % per step: neither). Null without a slope.
+ */
+export function measuredRegime(slope, tolerance = 0.0043) {
+  if (slope === null || slope === undefined || !Number.isFinite(slope)) return null;
+  if (slope < -tolerance) return "vanishing";
+  if (slope > tolerance) return "exploding";
   return "borderline";
 }

@@ -1,35 +1,36 @@
-// Controller of the exploration panels (gradient-flow lab, weights, gradient check):
-// control → state (through main.js's setState) → fetch via api.js → renderers draw.
+// View of the exploration panels (gradient-flow lab, weights, gradient check): draws the
+// store's answer, comparison and check; its controls become intents (setState, gradcheck).
+// No requests here: the controller makes them.
 
-import { ApiError, postBptt, postGradcheck } from "./api.js";
 import { drawDecay, drawEigen, drawFlowMap } from "./charts.js";
 import { fmt, maxAbs } from "./colors.js";
-import { decaySeries, gradientGap, logGrid, logSlope, regime } from "./flowlab.js";
+import { decaySeries, logGrid, logSlope, measuredRegime, regime } from "./flowlab.js";
 import { GradcheckView } from "./gradcheck.js";
 import { Heatmap } from "./heatmap.js";
 import { loadPlotly } from "./plotlyloader.js";
+import { watchVisible } from "./visible.js";
 import { WeightsPanel } from "./weights.js";
 
+const TRAINING_REDRAW_MS = 2000; // while training, the lab's plots follow at most this often
+
 const $ = (sel) => document.querySelector(sel);
-const BUSY_AFTER_MS = 300;
 const FLOW_LABELS = {
   Ws: "‖Cᵂˢₜ,ₖ‖ (Frobenius)",
   Wx: "‖Cᵂˣₜ,ₖ‖ (Frobenius)",
   state: "‖∂Eₜ/∂sₖ‖",
   jacobian: "‖∂sₜ/∂sₖ‖₂",
 };
-const REGIME_TEXT = {
-  vanishing: "‖Ws‖·γ < 1: every path shrinks, gradients from far back vanish",
-  exploding: "ρ(Ws)·γ > 1: gradients can grow along the leading eigenvector (exploding)",
-  borderline: "‖Ws‖·γ ≥ 1 ≥ ρ(Ws)·γ: between the regimes",
+const BOUND_TEXT = {
+  vanishing: "bound: ‖Ws‖·γ < 1, every path shrinks",
+  exploding: "bound: ρ(Ws)·γ > 1, gradients can grow along the leading eigenvector",
+  borderline: "bound: ‖Ws‖·γ ≥ 1 ≥ ρ(Ws)·γ, between the regimes",
   overflow: "values overflowed",
 };
-
-/** The message of a failed request, or null when it was only superseded (aborted). */
-function failure(err) {
-  if (err.name === "AbortError") return null;
-  return err instanceof ApiError ? err.errors.map((e) => e.msg).join(" ") : String(err);
-}
+const MEASURED_TEXT = {
+  vanishing: "vanishing",
+  exploding: "exploding",
+  borderline: "neither vanishing nor exploding",
+};
 
 function showError(id, msg) {
   const box = $(`#${id}`);
@@ -37,23 +38,27 @@ function showError(id, msg) {
   box.hidden = !msg;
 }
 
-export class Lab {
-  constructor({ getState, setState, getBody }) {
-    this.getState = getState;
-    this.setState = setState;
-    this.getBody = getBody;
-    this.data = null;
-    this.shown = {}; // state values the drawing was made for
-    this.cmp = null; // AbortController of the comparison requests
-    this.gc = null; // AbortController of the gradient check
+export class LabView {
+  /** store: the page's store; intents: setState(patch), gradcheck(). */
+  constructor(store, intents) {
+    this.store = store;
+    this.intents = intents;
     this.plotlySrc = $("#flowlab").dataset.plotlySrc;
     this.weights = new WeightsPanel($("#weights"));
-    this.gradcheck = new GradcheckView($("#gc-result"));
+    this.gradcheckView = new GradcheckView($("#gc-result"));
     this.cmpMaps = {
       full: new Heatmap($("#cmp-full"), { budget: 120, max: 30, label: "∂E/∂Ws full" }),
       trunc: new Heatmap($("#cmp-trunc"), { budget: 120, max: 30, label: "∂E/∂Ws truncated" }),
     };
+    this.pending = null;
+    this.dirty = false;
+    this.lastDraw = 0;
+    // plotly redraws cost 20–300 ms each: only for a panel on screen, and when it comes into view
+    this.flowVisible = watchVisible($("#flowlab"), () => this.dirty && this.scheduleFlow());
+    this.weightsVisible = watchVisible($("#weights"), () => this.dirty && this.scheduleFlow());
     this.bind();
+    store.subscribe((next, prev) => this.update(next, prev));
+    this.syncControls(store.get().state);
   }
 
   bind() {
@@ -65,46 +70,52 @@ export class Lab {
     const rho = $("#ctl-rho");
     rho.addEventListener("input", () => {
       $("#out-rho").textContent = rhoText(Number(rho.value));
-      later("rho", () => this.setState({ rho: Number(rho.value) }), 120);
+      later("rho", () => this.intents.setState({ rho: Number(rho.value) }), 120);
     });
     const cK = $("#ctl-cK");
     cK.addEventListener("input", () => {
       $("#out-cK").textContent = `K = ${cK.value}`;
-      later("cK", () => this.setState({ cK: Number(cK.value) }), 120);
+      later("cK", () => this.intents.setState({ cK: Number(cK.value) }), 120);
     });
-    $("#ctl-flow").addEventListener("change", (ev) => this.setState({ flow: ev.target.value }));
-    $("#btn-gradcheck").addEventListener("click", () => this.runGradcheck());
+    $("#ctl-flow").addEventListener("change", (ev) => this.intents.setState({ flow: ev.target.value }));
+    $("#btn-gradcheck").addEventListener("click", () => this.intents.gradcheck());
   }
 
-  /** Controls ← state; redraw what depends only on lab switches. */
-  sync(state) {
+  update(next, prev) {
+    if (next.state !== prev.state) this.syncControls(next.state);
+    if (next.answer !== prev.answer && next.answer) {
+      this.gradcheckView.clear(this.gradcheckShown ? "The model changed: run the check again." : "");
+      this.gradcheckShown = false;
+      showError("err-gradcheck", "");
+    }
+    const stopped = prev.training && prev.training.playing && !next.training.playing;
+    if (next.answer !== prev.answer || next.state.flow !== prev.state?.flow || (stopped && this.dirty)) this.scheduleFlow();
+    if (next.compare !== prev.compare && next.compare) this.showGap(next.compare);
+    if (next.compareError !== prev.compareError) showError("err-cK", next.compareError);
+    if (next.answer !== prev.answer || next.state.cK !== prev.state?.cK) this.syncCompareSlider(next);
+    if (next.gradcheck !== prev.gradcheck) this.showGradcheck(next.gradcheck);
+  }
+
+  /** Controls ← state. */
+  syncControls(state) {
     const rho = $("#ctl-rho");
     if (document.activeElement !== rho) rho.value = String(state.rho);
     $("#out-rho").textContent = rhoText(state.rho);
     $("#ctl-flow").value = state.flow;
-    if (!this.data) return;
-    if (state.flow !== this.shown.flow) this.drawFlow();
-    if (this.compareK(state) !== this.shown.cK) this.compare();
   }
 
-  /** A new /api/bptt answer: draw everything and re-run the comparison. */
-  render(data) {
-    this.data = data;
-    this.gradcheck.clear(this.gradcheckShown ? "The model changed: run the check again." : "");
-    this.gradcheckShown = false;
-    showError("err-gradcheck", "");
-    this.weights.render(data.weights);
-    this.showDiagnostics(data.diagnostics);
-    this.drawFlow();
-    this.compare();
+  syncCompareSlider({ answer, state }) {
+    const T = answer ? answer.vm.T : state.T;
+    const K = Math.max(1, Math.min(state.cK, Math.max(1, T - 1)));
+    const slider = $("#ctl-cK");
+    slider.max = String(Math.max(1, T - 1));
+    slider.disabled = T < 2;
+    if (document.activeElement !== slider) slider.value = String(K);
+    $("#out-cK").textContent = `K = ${K}`;
   }
 
-  compareK(state) {
-    const T = this.data ? this.data.T : state.T;
-    return Math.max(1, Math.min(state.cK, Math.max(1, T - 1)));
-  }
-
-  showDiagnostics(diag) {
+  showDiagnostics(vm, slope) {
+    const diag = vm.diagnostics;
     const rows = [
       ["ρ(Ws)", fmt(diag.ws_spectral_radius, 4)],
       ["‖Ws‖₂", fmt(diag.ws_spectral_norm, 4)],
@@ -119,10 +130,26 @@ export class Lab {
       dd.textContent = v;
       return [dt, dd];
     }));
-    const kind = regime(diag);
+    const bound = regime(diag);
+    const measured = measuredRegime(slope);
+    const kind = measured ?? bound;
     const note = $("#flow-regime");
-    note.textContent = REGIME_TEXT[kind] + (diag.warnings.length ? ` — ${diag.warnings.join("; ")}` : "");
+    const parts = [];
+    if (measured) {
+      const factor = fmt(10 ** slope, 3);
+      parts.push(`Measured on this sequence: ×${factor} per step back, ${MEASURED_TEXT[measured]}.`);
+      if (bound === "exploding" && measured === "vanishing") {
+        parts.push("The spectrum allows growth (ρ(Ws)·γ > 1), but Φ′ stays below γ along this path, so the gradients shrink.");
+      } else {
+        parts.push(`${BOUND_TEXT[bound][0].toUpperCase()}${BOUND_TEXT[bound].slice(1)}.`);
+      }
+    } else {
+      parts.push(`${BOUND_TEXT[bound][0].toUpperCase()}${BOUND_TEXT[bound].slice(1)}.`);
+    }
+    if (diag.warnings.length) parts.push(diag.warnings.join("; "));
+    note.textContent = parts.join(" ");
     note.dataset.regime = kind;
+    note.dataset.bound = bound;
   }
 
   async plotly() {
@@ -133,11 +160,32 @@ export class Lab {
     return Plotly;
   }
 
+  /** The flow plots redrawn at the next animation frame (one redraw for several changes). */
+  scheduleFlow() {
+    this.dirty = true;
+    if (this.pending) return;
+    const training = this.store.get().training.playing;
+    // while training, a lab off screen is drawn when it scrolls into view (or training stops)
+    if (training && !this.flowVisible() && !this.weightsVisible() && this.drawnOnce) return;
+    const wait = training ? Math.max(0, this.lastDraw + TRAINING_REDRAW_MS - performance.now()) : 0;
+    this.pending = setTimeout(() => requestAnimationFrame(() => {
+      this.pending = null;
+      this.dirty = false;
+      this.lastDraw = performance.now();
+      this.drawnOnce = true;
+      this.drawFlow();
+    }), wait);
+  }
+
   /** The flow map and the decay plot of the current answer (plotly, loaded on first use). */
   async drawFlow() {
-    const data = this.data;
-    const state = this.getState();
-    this.shown.flow = state.flow;
+    const { answer, state } = this.store.get();
+    if (!answer) return;
+    const vm = answer.vm;
+    this.weights.render(vm.weights); // with the lab's plots: off screen while training, later
+    const series = decaySeries(vm);
+    const slope = logSlope(series.lag, series.value);
+    this.showDiagnostics(vm, slope);
     let Plotly;
     try {
       Plotly = await this.plotly();
@@ -145,60 +193,30 @@ export class Lab {
       $("#lab-status").textContent = String(err.message || err);
       return;
     }
-    if (data !== this.data) return; // superseded while loading
-    const raw = data.flow[state.flow];
+    if (this.store.get().answer !== answer) return; // superseded while loading
+    const raw = vm.flow[state.flow] ?? Array.from({ length: vm.T }, () => new Array(vm.T).fill(null));
     const mapDiv = $("#flow-map");
     await drawFlowMap(Plotly, mapDiv, { logZ: logGrid(raw), raw, label: FLOW_LABELS[state.flow] });
     mapDiv.dataset.kind = state.flow;
     $("#flow-map-caption").textContent = `${FLOW_LABELS[state.flow]} for every loss step t and term k (log colour scale).`;
-    const series = decaySeries(data);
     const decayDiv = $("#flow-decay");
-    await drawDecay(Plotly, decayDiv, series);
-    const slope = logSlope(series.lag, series.value);
-    decayDiv.dataset.slope = slope === null ? "" : String(slope);
-    decayDiv.dataset.rho = String(data.diagnostics.ws_spectral_radius);
-    $("#flow-decay-caption").textContent = slope === null
-      ? "‖∂s_T/∂s_k‖ against T − k."
-      : `‖∂s_T/∂s_k‖ against T − k: about ×${fmt(10 ** slope, 3)} per step back (log slope ${fmt(slope, 3)}).`;
-    await drawEigen(Plotly, $("#w-eigen"), { eig: data.diagnostics.ws_eigenvalues, gamma: data.diagnostics.gamma });
+    if (this.decayShown !== answer) {
+      await new Promise((resolve) => requestAnimationFrame(resolve)); // one plot per frame
+      await drawDecay(Plotly, decayDiv, series);
+      decayDiv.dataset.slope = slope === null ? "" : String(slope);
+      decayDiv.dataset.rho = String(vm.diagnostics.ws_spectral_radius);
+      $("#flow-decay-caption").textContent = slope === null
+        ? "‖∂s_T/∂s_k‖ against T − k."
+        : `‖∂s_T/∂s_k‖ against T − k: about ×${fmt(10 ** slope, 3)} per step back (log slope ${fmt(slope, 3)}).`;
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      await drawEigen(Plotly, $("#w-eigen"), { eig: vm.diagnostics.ws_eigenvalues, gamma: vm.diagnostics.gamma });
+      this.decayShown = answer;
+    }
     $("#flowlab").dataset.drawn = String(Number($("#flowlab").dataset.drawn || 0) + 1);
     window.dispatchEvent(new CustomEvent("lab:drawn"));
   }
 
-  /** Full and truncated BPTT on the same sequence (detail "norms"), and the gap between them. */
-  async compare() {
-    const body = this.getBody();
-    if (!body || !this.data) return;
-    const K = this.compareK(this.getState());
-    this.shown.cK = K;
-    const slider = $("#ctl-cK");
-    slider.max = String(Math.max(1, this.data.T - 1));
-    slider.disabled = this.data.T < 2;
-    if (document.activeElement !== slider) slider.value = String(K);
-    $("#out-cK").textContent = `K = ${K}`;
-    if (this.cmp) this.cmp.abort();
-    const controller = new AbortController();
-    this.cmp = controller;
-    const busy = setTimeout(() => { $("#cmp").setAttribute("aria-busy", "true"); }, BUSY_AFTER_MS);
-    const req = (truncate) => postBptt({ ...body, detail: "norms", truncate }, { signal: controller.signal });
-    try {
-      const [full, trunc] = await Promise.all([req(null), req(K)]);
-      if (controller.signal.aborted) return;
-      showError("err-cK", "");
-      this.showGap(gradientGap(full.data, trunc.data), full.data, trunc.data, K);
-    } catch (err) {
-      const msg = failure(err);
-      if (msg) showError("err-cK", msg); // the last good comparison stays
-    } finally {
-      clearTimeout(busy);
-      if (this.cmp === controller) {
-        this.cmp = null;
-        $("#cmp").setAttribute("aria-busy", "false");
-      }
-    }
-  }
-
-  showGap(gaps, full, trunc, K) {
+  showGap({ gaps, full, trunc, K }) {
     const tbody = $("#cmp-body");
     tbody.replaceChildren(...Object.entries(gaps).map(([name, g]) => {
       const tr = document.createElement("tr");
@@ -215,41 +233,28 @@ export class Lab {
       }
       return tr;
     }));
-    const domain = maxAbs([full.grads.Ws, trunc.grads.Ws]);
-    this.cmpMaps.full.draw(full.grads.Ws, domain);
-    this.cmpMaps.trunc.draw(trunc.grads.Ws, domain);
+    const domain = maxAbs([full, trunc]);
+    this.cmpMaps.full.draw(full, domain);
+    this.cmpMaps.trunc.draw(trunc, domain);
     $("#cmp-trunc-label").textContent = `truncated, K = ${K}`;
     $("#cmp").dataset.k = String(K);
   }
 
-  /** The gradient-check button: /api/gradcheck for the model and sequence on screen. */
-  async runGradcheck() {
-    const body = this.getBody();
-    if (!body) return;
-    const { model, inputs, targets, s0, loss_steps } = body;
-    const request = { model, inputs, targets, loss_steps, ...(s0 ? { s0 } : {}) };
-    if (this.gc) this.gc.abort();
-    const controller = new AbortController();
-    this.gc = controller;
+  showGradcheck(gc) {
     const btn = $("#btn-gradcheck");
-    btn.disabled = true;
-    btn.setAttribute("aria-busy", "true");
-    const busy = setTimeout(() => { btn.textContent = "Checking…"; }, BUSY_AFTER_MS);
-    try {
-      const { data } = await postGradcheck(request, { signal: controller.signal });
-      showError("err-gradcheck", "");
-      this.gradcheck.render(data);
-      this.gradcheckShown = true;
-    } catch (err) {
-      const msg = failure(err);
-      if (msg) showError("err-gradcheck", msg);
-    } finally {
-      clearTimeout(busy);
-      if (this.gc === controller) this.gc = null;
-      btn.disabled = false;
-      btn.removeAttribute("aria-busy");
-      btn.textContent = "Check the gradients";
+    const running = !!(gc && gc.running);
+    btn.disabled = running;
+    if (running) btn.setAttribute("aria-busy", "true");
+    else btn.removeAttribute("aria-busy");
+    btn.textContent = running ? "Checking…" : "Check the gradients";
+    if (!gc || running) return;
+    if (gc.error) {
+      showError("err-gradcheck", gc.error);
+      return;
     }
+    showError("err-gradcheck", "");
+    this.gradcheckView.render(gc.result);
+    this.gradcheckShown = true;
   }
 }
 

@@ -25,17 +25,37 @@ export function cellOrigin(grid, i, cx, cy) {
 
 const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
 
+/** Width of a gap that stands for folded columns (semantic zoom). */
+export const GAP_W = 64;
+
+/** Longest T drawn with every column; beyond it the middle folds away from the active term. */
+export const ZOOM_AFTER_T = 40;
+
+/**
+ * The columns drawn in full at long T: the first and last two, and `around` columns each side
+ * of the focus column `t`. Null (every column) for T ≤ ZOOM_AFTER_T.
+ */
+export function zoomWindow(T, t, { around = 8 } = {}) {
+  if (T <= ZOOM_AFTER_T) return null;
+  const c = Math.max(1, Math.min(T, t || T));
+  const lo = Math.max(1, Math.min(c - around, T - 2 * around));
+  const hi = Math.min(T, Math.max(c + around, 1 + 2 * around));
+  const shown = new Set([1, 2, T - 1, T]);
+  for (let k = lo; k <= hi; k += 1) shown.add(k);
+  return shown;
+}
+
 /**
  * Layout for T steps, hidden size H, n_in / n_out sizes, in an area `width` pixels wide.
  * Columns shrink to fit up to a minimum width; beyond it the SVG is wider than the area
  * (the page scrolls horizontally).
  */
-export function computeLayout({ T, H, nIn = 1, nOut = 1, width = 900 }) {
+export function computeLayout({ T, H, nIn = 1, nOut = 1, width = 900, shown = null }) {
   const s = cellGrid(H);
-  const x = cellGrid(nIn);
+  const xGrid = cellGrid(nIn);
   const y = cellGrid(nOut);
   const E = { w: 34, h: 34, r: 17 };
-  const widest = Math.max(s.w, x.w, y.w, E.w);
+  const widest = Math.max(s.w, xGrid.w, y.w, E.w);
   const minCol = widest + 56;
   const maxCol = 190;
   const left = 16;
@@ -47,11 +67,31 @@ export function computeLayout({ T, H, nIn = 1, nOut = 1, width = 900 }) {
   rows.E = top + E.h / 2;
   rows.y = rows.E + E.h / 2 + gap + y.h / 2;
   rows.s = rows.y + y.h / 2 + gap + 8 + s.h / 2;
-  rows.x = rows.s + s.h / 2 + gap + 8 + x.h / 2;
-  const height = rows.x + x.h / 2 + 22;
-  const colX = (t) => (t === 0 ? left + col0 / 2 : left + col0 + (t - 0.5) * colW);
-  const total = left * 2 + col0 + T * colW;
-  return { T, colW, width: Math.max(total, 0), height, rows, colX, grids: { s, x, y, E } };
+  rows.x = rows.s + s.h / 2 + gap + 8 + xGrid.h / 2;
+  const height = rows.x + xGrid.h / 2 + 22;
+  // semantic zoom: columns outside `shown` (a Set of t) fold into gaps GAP_W wide
+  const xs = new Array(T + 1);
+  const gaps = [];
+  let x = left + col0;
+  xs[0] = left + col0 / 2;
+  for (let t = 1; t <= T; t += 1) {
+    if (!shown || shown.has(t)) {
+      xs[t] = x + colW / 2;
+      x += colW;
+      continue;
+    }
+    const last = gaps[gaps.length - 1];
+    if (last && last.to === t - 1) last.to = t;
+    else {
+      gaps.push({ from: t, to: t, x: x + GAP_W / 2 });
+      x += GAP_W;
+    }
+    xs[t] = gaps[gaps.length - 1].x;
+  }
+  const colX = (t) => xs[t];
+  const collapsed = (t) => !!shown && t >= 1 && !shown.has(t);
+  const total = x + left;
+  return { T, colW, width: Math.max(total, 0), height, rows, colX, collapsed, gaps, grids: { s, x: xGrid, y, E } };
 }
 
 /** The nodes of the unfolded graph: {id, kind, t, cx, cy, grid}. */
@@ -81,7 +121,9 @@ export function edges(layout) {
     });
     out.push({
       id: `Ws_${t}`, kind: "Ws", t,
-      from: [colX(t - 1) + grids.s.w / 2 + gapPx, rows.s], to: [cx - grids.s.w / 2 - gapPx, rows.s],
+      // out of a gap (semantic zoom) the arrow starts at the gap's right-hand edge
+      from: [colX(t - 1) + (layout.collapsed && layout.collapsed(t - 1) ? GAP_W / 2 - 6 : grids.s.w / 2 + gapPx), rows.s],
+      to: [cx - grids.s.w / 2 - gapPx, rows.s],
     });
     out.push({
       id: `Wy_${t}`, kind: "Wy", t,

@@ -18,6 +18,14 @@ export class Lecture {
     $("#btn-lecture").addEventListener("click", () => this.toggleLecture());
     $("#btn-full").addEventListener("click", () => this.toggleFullscreen());
     $("#btn-keys").addEventListener("click", () => this.openHelp());
+    // lecture mode hides the panels; these bring the sums or the lab back on demand
+    for (const [id, cls] of [["#btn-show-sums", "show-sums"], ["#btn-show-lab", "show-lab"]]) {
+      $(id).addEventListener("click", () => {
+        const on = document.documentElement.classList.toggle(cls);
+        $(id).setAttribute("aria-pressed", String(on));
+        if (cls === "show-lab" && on) $(".lab").scrollIntoView({ behavior: "smooth", block: "start" });
+      });
+    }
     $("#keys-close").addEventListener("click", () => this.closeHelp());
     this.overlay.addEventListener("click", (ev) => {
       if (ev.target === this.overlay) this.closeHelp(); // a click on the backdrop

@@ -1,55 +1,67 @@
-// Wiring: control event → state → URL hash → fetch /api/bptt → renderers.
+// Wiring: control events → the controller (state → URL → api.js) → the store → renderers.
+// This module draws the graph, the equations and the running sums from the store's
+// view-model and walks the animation; it never calls the API itself.
 
 import { Accumulator } from "./accumulator.js";
-import { ApiError, postBptt } from "./api.js";
+import { Camera, stepMs } from "./camera.js";
 import { fmt } from "./colors.js";
+import { Controller, initialStore } from "./controller.js";
 import { EquationsPanel } from "./equations.js";
-import { showMatrix, hidePopover } from "./popover.js";
-import {
-  PROPS, bpttRequest, controlForLoc, hashFromState, requestChanged, sineSequence, stateFromHash,
-} from "./state.js";
-import { findTerm, norm } from "./terms.js";
-import {
-  accumulate, buildTimeline, caption, chosenStep, droppedKs, lossSteps, stepFocus, termPath,
-} from "./timeline.js";
-import { TrainingPanel } from "./training.js";
 import { Exporter } from "./export.js";
-import { Lab } from "./lab.js";
+import { LabView } from "./lab.js";
 import { Lecture } from "./lecture.js";
-import { PresetPicker, withPreset } from "./presets.js";
+import { checkControl, checkState, linkErrors, normsOnlyNote, readLimits } from "./limits.js";
+import { showMatrix, hidePopover } from "./popover.js";
+import { PresetPicker } from "./presets.js";
+import { Store, controlForLoc, hashFromState, sineSequence, stateFromHash } from "./state.js";
+import { norm } from "./terms.js";
+import { buildTimeline, caption, droppedKs, foldedFocus, runningSums, stepFocus, termPath } from "./timeline.js";
+import { TrainingView } from "./training.js";
+import { MAX_CELLS, zoomWindow } from "./layout.js";
 import { UnfoldedGraph } from "./unfolded.js";
+import { chosenStep } from "./viewmodel.js";
 
 const $ = (sel) => document.querySelector(sel);
-const PLAY_MS = { forward: 650, default: 1000 };
-const BUSY_AFTER_MS = 300;
 
-/** Everything the page knows; one object, not module-level lets. */
-const app = {
-  state: stateFromHash(location.hash),
-  requested: null, // the state of the last good request
-  data: null, // the last good /api/bptt response
+const pageData = JSON.parse($("#page-data")?.textContent || "{}");
+const store = new Store(initialStore(stateFromHash(location.hash), readLimits(pageData)));
+const controller = new Controller(store, {
+  hash: () => location.hash,
+  push: (hash) => history.pushState(null, "", hash),
+  replace: (hash) => history.replaceState(null, "", hash),
+});
+
+/** What the animation shows, derived from the store's answer (not user state: not in the URL). */
+const view = {
+  vm: null, // the view-model drawn
   t: null, // the loss step shown
   timeline: [],
-  accs: [],
+  sums: null, // the running sums of the step drawn (continued when stepping forward)
   playing: null, // timer id while playing
-  inflight: null, // AbortController of the running request
   hover: null,
 };
 
-const graph = new UnfoldedGraph($("#unfolded"), { onHover: hoverGraph, onClick: clickGraph });
-const equations = new EquationsPanel($("#equations-body"), { onHover: hoverTerm, onClick: clickTerm });
-const accWs = new Accumulator($("#acc-Ws"), "Ws", { onHover: hoverTerm });
-const accWx = new Accumulator($("#acc-Wx"), "Wx", { onHover: hoverTerm });
-const training = new TrainingPanel($("#train-panel"), {
-  getState: () => app.state, setState: (patch) => setState(patch), refreshGraph: () => scheduleFetch(),
+const camera = new Camera($("#graph-scroll"));
+const graph = new UnfoldedGraph($("#unfolded"), {
+  onHover: hoverGraph, onClick: clickGraph, onExpand: () => setState({ zoom: 0 }),
 });
-// the exploration lab, lecture mode and keys, presets, export
-const wiring = { getState: () => app.state, setState: (patch) => setState(patch) };
-const lab = new Lab({ ...wiring, getBody: () => app.body });
+const equations = new EquationsPanel($("#equations-body"), { onHover: hoverTerm, onClick: clickTerm });
+const accWs = new Accumulator($("#acc-Ws"), "Ws", { onHover: hoverTerm, onScrub: scrubTo });
+const accWx = new Accumulator($("#acc-Wx"), "Wx", { onHover: hoverTerm, onScrub: scrubTo });
+const setState = (patch, opts) => controller.setState(patch, opts);
+const wiring = { getState: () => store.get().state, setState };
+const training = new TrainingView($("#train-panel"), store, {
+  setState,
+  play: () => controller.trainPlay(),
+  pause: () => controller.trainPause(),
+  step: () => controller.trainStep(),
+  reset: () => controller.resetRun(),
+});
+new LabView(store, { setState, gradcheck: () => controller.gradcheck() });
 const lecture = new Lecture(wiring);
 const presets = new PresetPicker($("#ctl-preset"), wiring);
 new Exporter({
-  svg: $("#unfolded"), getData: () => app.data, getState: () => app.state, error: $("#err-export"),
+  svg: $("#unfolded"), getData: () => view.vm && view.vm.raw, getState: () => store.get().state, error: $("#err-export"),
   buttons: { svg: $("#btn-svg"), png: $("#btn-png"), json: $("#btn-json") },
 });
 
@@ -60,63 +72,61 @@ const CONTROLS = {
   seq: "#ctl-seq", xs: "#ctl-xs", ds: "#ctl-ds", t: "#ctl-t",
 };
 
-function syncControls() {
-  const st = app.state;
+function syncControls({ state, fieldErrors, tasks }) {
   for (const [name, sel] of Object.entries(CONTROLS)) {
     const el = $(sel);
-    if (el && document.activeElement !== el) el.value = String(st[name]);
+    if (el && document.activeElement !== el && !(name in fieldErrors)) el.value = String(state[name]);
   }
-  $("#ctl-K").max = String(Math.max(1, currentT()));
-  $("#out-K").textContent = st.K > 0 ? `K = ${st.K}` : "full";
-  $("#ctl-mode").checked = st.mode === "all";
-  $("#btn-view").setAttribute("aria-pressed", String(st.view === "folded"));
-  $("#btn-view").textContent = st.view === "folded" ? "Unfold" : "Fold";
-  const custom = st.seq === "custom";
+  // with a task chosen in the training panel, its sample and its loss steps are what is drawn
+  const task = state.task && tasks ? tasks.get(state.task) : null;
+  const taskSeq = $("#ctl-seq option[value='task']");
+  const taskLoss = $("#ctl-loss option[value='task']");
+  taskSeq.hidden = !task;
+  taskLoss.hidden = !task;
+  if (task) {
+    taskSeq.textContent = `task: ${task.title}`;
+    const ls = task.loss_steps;
+    taskLoss.textContent = ls === "all" ? "every step (task)" : ls === "last" ? "last only (task)" : `${ls} (task)`;
+    $("#ctl-seq").value = "task";
+    $("#ctl-loss").value = "task";
+  }
+  $("#ctl-seq").disabled = !!task;
+  $("#ctl-loss").disabled = !!task;
+  $("#ctl-K").max = String(Math.max(1, view.vm ? view.vm.T : state.T));
+  $("#out-K").textContent = state.K > 0 ? `K = ${state.K}` : "full";
+  $("#ctl-mode").checked = state.mode === "all";
+  $("#ctl-speed").value = String(state.speed);
+  $("#btn-follow").setAttribute("aria-pressed", String(state.follow === 1));
+  $("#btn-fit").setAttribute("aria-pressed", String(state.fit === 1));
+  $("#btn-view").setAttribute("aria-pressed", String(state.view === "folded"));
+  $("#btn-view").textContent = state.view === "folded" ? "Unfold" : "Fold";
+  const custom = state.seq === "custom";
   $("#custom-seq").hidden = !custom;
   $("#ctl-T").disabled = custom;
-  graph.setView(st.view);
-}
-
-function syncLab(state) {
-  lab.sync(state);
+  graph.setView(state.view);
+  $("#graph-title").textContent = state.view === "folded"
+    ? "The network folded: one cell, the same weights at every step"
+    : "The network unfolded in time";
   lecture.sync(state);
   presets.sync(state);
 }
 
-function currentT() {
-  return app.data ? app.data.T : app.state.T;
-}
-
+/** Read a control: {patch} to apply, or {error} shown beside it (nothing sent, URL untouched). */
 function readControl(name, el) {
-  const prop = PROPS.find((p) => p.name === name);
-  if (prop.type === "int") {
-    const v = Number(el.value);
-    return Number.isInteger(v) ? v : undefined;
+  const { state, limits } = store.get();
+  if (["T", "H", "seed", "xs", "ds"].includes(name)) {
+    const result = checkControl(name, el.value, limits);
+    if (result.error) return { error: result.error };
+    return { patch: { [name]: result.value } };
   }
-  return el.value;
-}
-
-/** Apply a change: new state → URL (a history entry when `push`) → fetch or redraw. */
-function setState(patch, { push = true } = {}) {
-  const next = withPreset({ ...app.state, ...patch }); // a changed value ends the preset
-  const hash = hashFromState(next);
-  if (push && hash !== location.hash) history.pushState(null, "", hash);
-  else history.replaceState(null, "", hash);
-  apply(next);
-}
-
-function apply(next) {
-  const prev = app.state;
-  app.state = next;
-  syncControls();
-  training.sync(next);
-  syncLab(next);
-  if (!app.data || requestChanged(next, app.requested ?? prev)) {
-    scheduleFetch();
-    return;
+  if (name === "K" || name === "t") return { patch: { [name]: Number(el.value) } };
+  const patch = { [name]: el.value };
+  if (name === "seq" && el.value === "custom" && !state.xs) {
+    const { xs, ds } = sineSequence(state.T);
+    patch.xs = xs.join(", ");
+    patch.ds = ds.join(", ");
   }
-  if (next.t !== prev.t || next.mode !== prev.mode) rebuild();
-  else renderStep();
+  return { patch };
 }
 
 function bindControls() {
@@ -124,20 +134,25 @@ function bindControls() {
   for (const [name, sel] of Object.entries(CONTROLS)) {
     const el = $(sel);
     const commit = () => {
-      const v = readControl(name, el);
-      if (v === undefined) return;
-      const patch = { [name]: v };
-      if (name === "seq" && v === "custom" && !app.state.xs) {
-        const { xs, ds } = sineSequence(app.state.T);
-        patch.xs = xs.join(", ");
-        patch.ds = ds.join(", ");
+      const result = readControl(name, el);
+      if (result.error) {
+        controller.fieldError(name, result.error);
+        return;
       }
-      if (name !== "t") patch.step = app.state.step;
+      if (name in store.get().fieldErrors) controller.fieldError(name, "");
+      const patch = result.patch;
+      if (name !== "t") patch.step = store.get().state.step;
       setState(patch);
     };
     const typing = el.tagName === "INPUT" && el.type !== "range";
     el.addEventListener(typing ? "input" : "change", () => {
       clearTimeout(debounced.get(name));
+      if (typing) {
+        // the check answers at once; the request waits for the typing to pause
+        const result = readControl(name, el);
+        controller.fieldError(name, result.error || "");
+        if (result.error) return;
+      }
       debounced.set(name, setTimeout(commit, typing ? 350 : 0));
     });
     if (el.type === "range") el.addEventListener("input", () => {
@@ -147,20 +162,19 @@ function bindControls() {
     });
   }
   $("#ctl-mode").addEventListener("change", (ev) => setState({ mode: ev.target.checked ? "all" : "one", step: 0 }));
-  $("#btn-view").addEventListener("click", () => setState({ view: app.state.view === "folded" ? "unfolded" : "folded" }));
+  $("#btn-view").addEventListener("click", () => setState({ view: store.get().state.view === "folded" ? "unfolded" : "folded" }));
   $("#btn-play").addEventListener("click", togglePlay);
   $("#btn-next").addEventListener("click", () => go(1));
   $("#btn-prev").addEventListener("click", () => go(-1));
   $("#btn-start").addEventListener("click", () => goTo(0));
-  $("#btn-back").addEventListener("click", () => goTo(app.data ? app.data.T + 1 : 0));
-  window.addEventListener("popstate", () => apply(stateFromHash(location.hash)));
-  window.addEventListener("hashchange", () => apply(stateFromHash(location.hash)));
+  $("#btn-back").addEventListener("click", () => goTo(view.vm ? view.vm.T + 1 : 0));
+  $("#btn-end").addEventListener("click", () => goTo(view.timeline.length - 1));
+  $("#ctl-speed").addEventListener("change", (ev) => setState({ speed: Number(ev.target.value) }, { push: false }));
+  $("#btn-follow").addEventListener("click", () => setState({ follow: store.get().state.follow ? 0 : 1 }));
+  $("#btn-fit").addEventListener("click", () => setState({ fit: store.get().state.fit ? 0 : 1 }));
+  window.addEventListener("popstate", () => controller.fromUrl(location.hash));
+  window.addEventListener("hashchange", () => controller.fromUrl(location.hash));
   document.addEventListener("keydown", onKey);
-  let resizeTimer = null;
-  window.addEventListener("resize", () => {
-    clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => app.data && rebuild(), 200);
-  });
   document.addEventListener("click", (ev) => {
     if (!ev.target.closest("#popover, [data-term], [data-node], [data-edge]")) hidePopover();
   });
@@ -171,48 +185,31 @@ function onKey(ev) {
   if (ev.target.closest("input, select, textarea, [contenteditable]")) return; // keep their keys
   if (ev.key === "ArrowRight") { ev.preventDefault(); go(1); }
   else if (ev.key === "ArrowLeft") { ev.preventDefault(); go(-1); }
+  else if (ev.key === "Home") { ev.preventDefault(); goTo(0); } // the page does not scroll
+  else if (ev.key === "End") { ev.preventDefault(); goTo(view.timeline.length - 1); }
   else if (ev.key === " " && !ev.target.closest("button, [role=button]")) { ev.preventDefault(); togglePlay(); }
   else if (ev.key === "Escape") hidePopover();
 }
 
-// ---------------------------------------------------------------- requests
+// ---------------------------------------------------------------- the store → the page
 
-let fetchTimer = null;
-function scheduleFetch() {
-  clearTimeout(fetchTimer);
-  fetchTimer = setTimeout(fetchData, 0);
-}
-
-async function fetchData() {
-  const state = app.state;
-  if (app.inflight) app.inflight.abort();
-  const controller = new AbortController();
-  app.inflight = controller;
-  const busy = setTimeout(() => setBusy(true), BUSY_AFTER_MS);
-  try {
-    const body = await training.bpttBody(state, bpttRequest(state)); // a task's sample, trained weights
-    if (controller.signal.aborted) return;
-    const { data, ms } = await postBptt(body, { signal: controller.signal });
-    if (controller.signal.aborted) return;
-    app.data = data;
-    app.body = body; // the request that gave `data` (the lab re-runs it truncated, checks it)
-    app.requested = state;
-    clearErrors();
-    $("#status").textContent = `Computed in ${Math.round(ms)} ms.`;
+store.subscribe((next, prev) => {
+  if (next.state !== prev.state || next.fieldErrors !== prev.fieldErrors || next.tasks !== prev.tasks) syncControls(next);
+  if (next.busy !== prev.busy) setBusy(next.busy);
+  if (next.run.diverged !== prev.run.diverged) showGraphWarning();
+  if (next.graphErrors !== prev.graphErrors || next.fieldErrors !== prev.fieldErrors) showErrors(next);
+  if (next.answer !== prev.answer && next.answer) {
+    $("#status").textContent = `Computed in ${Math.round(next.answer.ms)} ms.`;
     rebuild();
-    lab.render(data);
-  } catch (err) {
-    if (err.name === "AbortError") return;
-    app.requested = state; // do not retry the same refused request
-    showErrors(err instanceof ApiError ? err.errors : [{ loc: [], msg: String(err) }]);
-  } finally {
-    clearTimeout(busy);
-    if (app.inflight === controller) {
-      app.inflight = null;
-      setBusy(false);
-    }
+    return;
   }
-}
+  if (!view.vm || next.state === prev.state) return;
+  const a = next.state;
+  const b = prev.state;
+  if (a.t !== b.t || a.mode !== b.mode || a.fit !== b.fit || a.zoom !== b.zoom) rebuild();
+  else if (a.step !== b.step) renderStep();
+  else if (a.follow !== b.follow && a.follow) follow(false);
+});
 
 function setBusy(on) {
   $("#busy").hidden = !on;
@@ -224,150 +221,257 @@ function clearErrors() {
     el.textContent = "";
     el.hidden = true;
   }
-  for (const el of document.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  for (const el of document.querySelectorAll("#controls [aria-invalid]")) el.removeAttribute("aria-invalid");
 }
 
-/** Show each server message beside the control its `loc` names; the last good graph stays. */
-function showErrors(errors) {
+/** Client checks and the server's messages, each beside the control it names; the last good graph stays. */
+function showErrors({ graphErrors, fieldErrors, state }) {
   clearErrors();
-  for (const { loc, msg } of errors) {
-    const name = controlForLoc(loc, app.state);
+  const messages = [
+    ...Object.entries(fieldErrors).map(([name, msg]) => ({ name, msg })),
+    ...graphErrors.map(({ loc, msg }) => ({ name: controlForLoc(loc, state), msg })),
+  ];
+  for (const { name, msg } of messages) {
     const box = (name && $(`#err-${name}`)) || $("#err-general");
     box.textContent = box.textContent ? `${box.textContent} ${msg}` : msg;
     box.hidden = false;
     if (name && CONTROLS[name]) $(CONTROLS[name]).setAttribute("aria-invalid", "true");
   }
-  $("#status").textContent = "The last good result is still shown.";
+  if (messages.length) $("#status").textContent = "The last good result is still shown.";
 }
 
 // ---------------------------------------------------------------- drawing
 
-/** Rebuild everything derived from the response (graph, equations, timeline, accumulators). */
+/** Rebuild everything derived from the answer (graph, equations, timeline, accumulators). */
 function rebuild() {
-  const data = app.data;
-  const st = app.state;
-  app.t = chosenStep(data, st.t > 0 ? st.t : data.T);
-  app.timeline = buildTimeline(data, { t: app.t, mode: st.mode });
-  app.accs = accumulate(data, app.timeline);
-  app.maxDelta = Math.max(1e-300, ...(data.terms || []).flatMap((e) => e.k.map((term) => norm(term.dE_dz))));
-  const width = $("#graph-scroll").clientWidth || 900;
-  graph.render(data, { width });
-  graph.setView(st.view);
-  equations.render(data, { t: app.t, act: st.act, K: st.K });
-  accWs.setup(data, { t: app.t, mode: st.mode, K: st.K });
-  accWx.setup(data, { t: app.t, mode: st.mode, K: st.K });
-  fillLossStepSelect(data);
-  $("#unfolded").dataset.steps = String(app.timeline.length);
+  const { answer, state } = store.get();
+  const vm = answer.vm;
+  view.vm = vm;
+  view.t = chosenStep(vm, state.t > 0 ? state.t : vm.T);
+  view.timeline = buildTimeline(vm, { t: view.t, mode: state.mode });
+  view.sums = null;
+  drawGraph(vm, state, focusColumn(view.timeline[currentStepIndex()], vm.T));
+  graph.setView(state.view);
+  const first = view.timeline[currentStepIndex()];
+  equations.render(vm, { t: view.t, act: state.act, K: state.K, activeK: first && first.kind === "term" ? first.k : null });
+  accWs.setup(vm, { t: view.t, mode: state.mode, K: state.K });
+  accWx.setup(vm, { t: view.t, mode: state.mode, K: state.K });
+  fillLossStepSelect(vm, state);
+  showGraphWarning();
+  const note = $("#detail-note");
+  note.hidden = vm.full;
+  note.textContent = vm.full ? "" : normsOnlyNote({ T: vm.T, H: vm.H, nIn: vm.nIn }, store.get().limits);
+  $("#unfolded").dataset.detail = vm.full ? "full" : "norms";
+  $("#unfolded").dataset.steps = String(view.timeline.length);
   renderStep();
   $("#unfolded").dataset.ready = "true";
   window.dispatchEvent(new CustomEvent("bptt:rendered"));
 }
 
-function fillLossStepSelect(data) {
+/**
+ * The graph box's width, measured once and then kept up to date by a ResizeObserver: reading
+ * clientWidth at every redraw forced a layout of the whole page (60–400 ms while training).
+ */
+function graphWidth() {
+  if (view.width === undefined) {
+    const box = $("#graph-scroll");
+    view.width = box.clientWidth || 900;
+    new ResizeObserver(([entry]) => {
+      const w = Math.round(entry.contentRect.width);
+      if (w > 0 && w !== view.width) {
+        view.width = w;
+        if (view.vm) rebuild();
+      }
+    }).observe(box);
+  }
+  return view.width;
+}
+
+/** Overflowed values (or a diverged training run) get a warning on the graph, not silent zeros. */
+function showGraphWarning() {
+  const { answer, run } = store.get();
+  const box = $("#graph-warning");
+  const parts = [];
+  if (answer && !answer.vm.finite) {
+    const bad = Object.entries(answer.vm.gradNorms).filter(([, v]) => !Number.isFinite(v)).map(([n]) => `∂E/∂${n}`);
+    parts.push(`Values overflowed${bad.length ? ` (${bad.join(", ")} not finite)` : ""}: the terms and sums drawn are not meaningful.`);
+    if (answer.vm.diagnostics && answer.vm.diagnostics.warnings.length) parts.push(answer.vm.diagnostics.warnings.join("; "));
+  }
+  if (run.diverged) parts.push(`Training diverged at step ${run.step}; the graph shows the last finite weights.`);
+  box.textContent = parts.join(" ");
+  box.hidden = parts.length === 0;
+  $("#unfolded").dataset.finite = String(!(answer && !answer.vm.finite));
+}
+
+/** The column an animation step is about: where the semantic zoom centres. */
+function focusColumn(step, T) {
+  if (!step || step.kind === "ready") return 1;
+  return step.kind === "term" ? step.k : step.t;
+}
+
+/** The graph, with the middle columns folded away around `column` at long T (unless fitted). */
+function drawGraph(vm, state, column) {
+  const width = graphWidth();
+  const shown = state.zoom && !state.fit ? zoomWindow(vm.T, column) : null;
+  view.zoomed = shown;
+  graph.render(vm, { width, fit: state.fit === 1, shown });
+  graph.setView(state.view);
+  $("#zoom-note").hidden = !shown;
+  $("#bar-note").hidden = vm.H <= MAX_CELLS;
+}
+
+/** Whether the focus column is two or more columns inside the window drawn in full. */
+function wellInside(shown, column) {
+  for (let d = -2; d <= 2; d += 1) {
+    const c = column + d;
+    if (c >= 1 && c <= view.vm.T && !shown.has(c)) return false;
+  }
+  return true;
+}
+
+function fillLossStepSelect(vm, state) {
   const sel = $("#ctl-t");
-  const steps = lossSteps(data);
-  const opts = [new Option(`last (t = ${data.T})`, "0")].concat(
-    steps.filter((t) => t !== data.T).map((t) => new Option(`t = ${t}`, String(t))),
+  const steps = vm.lossSteps;
+  const opts = [new Option(`last (t = ${vm.T})`, "0")].concat(
+    steps.filter((t) => t !== vm.T).map((t) => new Option(`t = ${t}`, String(t))),
   );
   sel.replaceChildren(...opts);
-  sel.value = steps.includes(app.state.t) && app.state.t !== data.T ? String(app.state.t) : "0";
-  sel.disabled = app.state.mode === "all" || steps.length < 2;
+  sel.value = steps.includes(state.t) && state.t !== vm.T ? String(state.t) : "0";
+  sel.disabled = state.mode === "all" || steps.length < 2;
 }
 
 function currentStepIndex() {
-  return Math.max(0, Math.min(app.state.step, app.timeline.length - 1));
+  return Math.max(0, Math.min(store.get().state.step, view.timeline.length - 1));
 }
 
 /** Draw the current animation step: focus, arrows, truncation, accumulators, equations. */
 function renderStep() {
-  if (!app.data || app.timeline.length === 0) return;
-  const data = app.data;
+  const vm = view.vm;
+  if (!vm || view.timeline.length === 0) return;
+  const state = store.get().state;
   const i = currentStepIndex();
-  const step = app.timeline[i];
-  const focus = stepFocus(step, data.T);
+  const step = view.timeline[i];
+  const focus = stepFocus(step, vm.T);
   const backward = ["loss", "output", "term"].includes(step.kind);
-  const t = backward ? step.t : app.t;
-  const dropped = t ? droppedKs(t, app.state.K).flatMap((k) => [`Ws_${k}`, `Wx_${k}`]) : [];
+  const t = backward ? step.t : view.t;
+  const dropped = t ? droppedKs(t, state.K).flatMap((k) => [`Ws_${k}`, `Wx_${k}`]) : [];
+  const column = focusColumn(step, vm.T);
+  if (view.zoomed && !wellInside(view.zoomed, column)) drawGraph(vm, state, column); // the window moves
   const weights = new Map();
   if (backward) {
     weights.set(`Wy_${t}`, { norm: 1, max: 1 });
     if (step.kind === "term") {
-      const entry = data.terms.find((e) => e.t === t);
-      for (const term of entry.k) {
-        if (term.k < step.k) continue;
-        const w = { norm: norm(term.dE_dz), max: app.maxDelta };
-        weights.set(`Ws_${term.k}`, w);
-        weights.set(`Wx_${term.k}`, w);
+      for (const k of vm.keptKs(t)) {
+        if (k < step.k) continue;
+        const w = { norm: vm.deltaNorm(t, k), max: vm.maxDelta };
+        weights.set(`Ws_${k}`, w);
+        weights.set(`Wx_${k}`, w);
       }
     }
   }
-  graph.setFocus({ active: focus.active, lit: focus.lit, revealed: focus.revealed, dropped, weights, backward });
+  graph.setFocus({ active: focus.active, lit: focus.lit, revealed: focus.revealed, dropped, weights, backward, folded: foldedFocus(step) });
   const activeTerms = step.kind === "term" ? [`Ws_${step.k}`, `Wx_${step.k}`] : step.kind === "output" ? ["Wy"] : [];
-  if (app.state.mode === "all" && backward && step.t !== app.t) {
+  if (state.mode === "all" && backward && step.t !== view.t) {
     // all-loss-steps mode walks every t: the equations follow the t being animated
-    app.t = step.t;
-    equations.render(data, { t: step.t, act: app.state.act, K: app.state.K });
+    view.t = step.t;
+    equations.render(vm, { t: step.t, act: state.act, K: state.K, activeK: step.k ?? null });
   }
-  equations.setFocus(activeTerms, app.hover ? hoverIds(app.hover) : []);
-  const acc = app.accs[i];
+  equations.follow(step.kind === "term" ? step.k : null);
+  equations.setFocus(activeTerms, view.hover ? hoverIds(view.hover) : []);
+  view.sums = runningSums(vm, view.timeline, i, view.sums);
   const doneKs = new Set();
   for (let j = 1; j <= i; j += 1) {
-    const s = app.timeline[j];
+    const s = view.timeline[j];
     if (s.kind === "term" && s.t === t) doneKs.add(s.k);
   }
-  const info = { added: acc.added, stepKey: i, currentK: step.kind === "term" ? step.k : null, doneKs };
-  accWs.update(acc, info);
-  accWx.update(acc, info);
-  $("#step-caption").textContent = caption(step, data.T);
-  $("#step-count").textContent = `${i + 1} / ${app.timeline.length}`;
+  const info = { added: view.sums.added, stepKey: i, currentK: step.kind === "term" ? step.k : null, doneKs };
+  const last = i === view.timeline.length - 1 && backward;
+  const normsInfo = (W) => ({
+    termNorm: step.kind === "term" ? vm.termNorm(step.t, step.k, W) : null,
+    // the API's total is ∂E/∂W over the loss steps asked for: the sum shown when it is all of them
+    total: last && (state.mode === "all" || vm.lossSteps.length === 1) ? vm.gradNorms[W] : null,
+  });
+  accWs.update(view.sums, { ...info, ...normsInfo("Ws") });
+  accWx.update(view.sums, { ...info, ...normsInfo("Wx") });
+  $("#step-caption").textContent = caption(step, vm.T, { lossKind: vm.lossKind, output: vm.output });
+  $("#step-count").textContent = `${i + 1} / ${view.timeline.length}`;
   $("#btn-prev").disabled = i === 0;
-  $("#btn-next").disabled = i === app.timeline.length - 1;
-  const done = backward && i === app.timeline.length - 1;
-  $("#acc-done").hidden = !done;
+  $("#btn-next").disabled = i === view.timeline.length - 1;
+  $("#acc-done").hidden = !(backward && i === view.timeline.length - 1 && vm.finite);
   document.body.dataset.step = String(i);
   document.body.dataset.stepKind = step.kind;
+  if (state.follow && (i !== view.followed || graph.key !== view.followedKey)) {
+    view.followed = i;
+    view.followedKey = graph.key;
+    follow(true);
+  }
+}
+
+/** The camera: the active element (or the column being computed) in view. */
+function follow(smooth) {
+  // measured at the start of the next frame, when the layout is due anyway (no forced layout)
+  cancelAnimationFrame(view.followFrame);
+  view.followFrame = requestAnimationFrame(() => {
+    const active = [...$("#unfolded").querySelectorAll(".unfolded-view [data-active='true']")];
+    camera.show(active, { smooth });
+  });
 }
 
 // ---------------------------------------------------------------- stepping
 
 function goTo(index) {
-  const n = app.timeline.length;
+  const n = view.timeline.length;
   if (n === 0) return;
   const i = Math.max(0, Math.min(n - 1, index));
-  if (i === app.state.step) return;
-  app.state = { ...app.state, step: i };
-  history.replaceState(null, "", hashFromState(app.state));
-  renderStep();
+  if (i === store.get().state.step) return;
+  controller.setStep(i);
+}
+
+/** The strip of terms was scrubbed to term k: the animation step that adds it. */
+function scrubTo(k) {
+  const i = view.timeline.findIndex((s) => s.kind === "term" && s.t === view.t && s.k === k);
+  if (i >= 0) goTo(i);
 }
 
 function go(delta) {
   goTo(currentStepIndex() + delta);
 }
 
+/**
+ * Play: one animation frame at a time, the step shown is the one whose time has come (a slow
+ * frame skips steps instead of stretching the play), each step lasting stepMs at the speed set.
+ */
 function togglePlay() {
-  if (app.playing) {
+  if (view.playing) {
     stopPlay();
     return;
   }
-  if (currentStepIndex() >= app.timeline.length - 1) goTo(0);
+  if (currentStepIndex() >= view.timeline.length - 1) goTo(0);
   const btn = $("#btn-play");
   btn.setAttribute("aria-pressed", "true");
   btn.textContent = "❚❚ Pause";
-  const tick = () => {
-    if (currentStepIndex() >= app.timeline.length - 1) {
+  let due = performance.now() + 250; // when the next step is due
+  const frame = (now) => {
+    if (!view.playing) return;
+    let i = currentStepIndex();
+    const n = view.timeline.length;
+    while (now >= due && i < n - 1) {
+      i += 1;
+      due += stepMs(view.timeline[i].kind, n, store.get().state.speed);
+    }
+    if (i !== currentStepIndex()) goTo(i);
+    if (i >= n - 1) {
       stopPlay();
       return;
     }
-    go(1);
-    const kind = app.timeline[currentStepIndex()].kind;
-    app.playing = setTimeout(tick, PLAY_MS[kind] ?? PLAY_MS.default);
+    view.playing = requestAnimationFrame(frame);
   };
-  app.playing = setTimeout(tick, 250);
+  view.playing = requestAnimationFrame(frame);
 }
 
 function stopPlay() {
-  clearTimeout(app.playing);
-  app.playing = null;
+  cancelAnimationFrame(view.playing);
+  view.playing = null;
   const btn = $("#btn-play");
   btn.setAttribute("aria-pressed", "false");
   btn.textContent = "▶ Play";
@@ -383,32 +487,36 @@ function hoverIds(id) {
 }
 
 function termInfo(id) {
-  const data = app.data;
-  const t = app.t;
+  const vm = view.vm;
+  const t = view.t;
+  const K = store.get().state.K;
   const m = /^(Ws|Wx)_(\d+)$/.exec(id);
   if (m) {
     const k = Number(m[2]);
-    const term = findTerm(data, t, k);
-    if (!term) return { text: `C${m[1]} (t=${t}, k=${k}): dropped by truncation K = ${app.state.K}`, matrix: null };
+    const value = vm.termNorm(t, k, m[1]);
+    if (value === null) return { text: `C${m[1]} (t=${t}, k=${k}): dropped by truncation K = ${K}`, matrix: null };
+    const term = vm.term(t, k);
     const operand = m[1] === "Ws" ? `s${k - 1}ᵀ` : `x${k}ᵀ`;
     return {
-      text: `C^${m[1]} for t = ${t}, k = ${k}: ‖·‖F = ${fmt(norm(term[m[1]]), 4)} (click for the matrix)`,
-      matrix: term[m[1]],
+      text: `C^${m[1]} for t = ${t}, k = ${k}: ‖·‖F = ${fmt(value, 4)}${term ? " (click for the matrix)" : ""}`,
+      matrix: term ? term[m[1]] : null,
       title: `C^${m[1]} (t = ${t}, k = ${k}) = ${operand} δ${t},${k}`,
     };
   }
   if (id === "Wy") {
-    const entry = data.terms.find((e) => e.t === t);
+    const entry = vm.entry(t);
+    if (!entry) return null;
     return { text: `∂E${t}/∂Wy: ‖·‖F = ${fmt(norm(entry.dE_dWy), 4)} (click for the matrix)`, matrix: entry.dE_dWy, title: `∂E${t}/∂Wy = s${t}ᵀ ε${t}` };
   }
   return null;
 }
 
 function hoverTerm(id) {
-  app.hover = id;
+  if (!view.vm) return;
+  view.hover = id;
   const ids = id ? hoverIds(id) : [];
   const m = id && /^(?:Ws|Wx)_(\d+)$/.exec(id);
-  graph.setHover(m ? termPath(app.t, Number(m[1])) : id === "Wy" ? { nodes: [`E_${app.t}`, `y_${app.t}`, `s_${app.t}`], edges: [`Wy_${app.t}`] } : null);
+  graph.setHover(m ? termPath(view.t, Number(m[1])) : id === "Wy" ? { nodes: [`E_${view.t}`, `y_${view.t}`, `s_${view.t}`], edges: [`Wy_${view.t}`] } : null);
   equations.setFocus(currentActiveTerms(), ids);
   accWs.setHover(ids);
   accWx.setHover(ids);
@@ -417,16 +525,16 @@ function hoverTerm(id) {
 }
 
 function currentActiveTerms() {
-  const step = app.timeline[currentStepIndex()];
+  const step = view.timeline[currentStepIndex()];
   if (!step) return [];
   return step.kind === "term" ? [`Ws_${step.k}`, `Wx_${step.k}`] : step.kind === "output" ? ["Wy"] : [];
 }
 
 function hoverGraph(id) {
-  if (!id || !app.data) return hoverTerm(null);
+  if (!id || !view.vm) return hoverTerm(null);
   const m = /^(Ws|Wx|s)_(\d+)$/.exec(id);
-  if (m && Number(m[2]) >= 1 && Number(m[2]) <= app.t) return hoverTerm(`${m[1] === "s" ? "Ws" : m[1]}_${m[2]}`);
-  if (id === `Wy_${app.t}` || id === `y_${app.t}` || id === `E_${app.t}`) return hoverTerm("Wy");
+  if (m && Number(m[2]) >= 1 && Number(m[2]) <= view.t) return hoverTerm(`${m[1] === "s" ? "Ws" : m[1]}_${m[2]}`);
+  if (id === `Wy_${view.t}` || id === `y_${view.t}` || id === `E_${view.t}`) return hoverTerm("Wy");
   return hoverTerm(null);
 }
 
@@ -437,15 +545,30 @@ function clickTerm(id, anchor) {
 
 function clickGraph(id, anchor) {
   const m = /^(Ws|Wx|s)_(\d+)$/.exec(id);
-  if (m && Number(m[2]) >= 1 && Number(m[2]) <= app.t) clickTerm(`${m[1] === "s" ? "Ws" : m[1]}_${m[2]}`, anchor);
-  else if (id === `Wy_${app.t}`) clickTerm("Wy", anchor);
+  if (m && Number(m[2]) >= 1 && Number(m[2]) <= view.t) clickTerm(`${m[1] === "s" ? "Ws" : m[1]}_${m[2]}`, anchor);
+  else if (id === `Wy_${view.t}`) clickTerm("Wy", anchor);
 }
 
 // ---------------------------------------------------------------- start
 
 bindControls();
-syncControls();
+const startErrors = checkState(store.get().state, store.get().limits);
+const fromLink = linkErrors(location.hash, store.get().state, store.get().limits);
+syncControls(store.get());
+controller.loadTasks();
 training.init();
-syncLab(app.state);
-history.replaceState(null, "", hashFromState(app.state));
-scheduleFetch();
+history.replaceState(null, "", hashFromState(store.get().state));
+if (Object.keys(startErrors).length) {
+  // a link with values over the limits: the defaults are drawn, the messages say why
+  const defaults = stateFromHash("");
+  const patch = Object.fromEntries(Object.keys(startErrors).map((name) => [name, defaults[name]]));
+  controller.apply({ ...store.get().state, ...patch });
+  store.set({ fieldErrors: startErrors });
+} else {
+  controller.fetchGraph();
+}
+if (Object.keys(fromLink).length) {
+  for (const [name, { raw }] of Object.entries(fromLink)) $(CONTROLS[name]).value = raw;
+  store.set({ fieldErrors: { ...store.get().fieldErrors, ...Object.fromEntries(Object.entries(fromLink).map(([n, e]) => [n, e.message])) } });
+}
+controller.refreshPrediction();

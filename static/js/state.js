@@ -1,5 +1,9 @@
 // All user state in one object, described by a declarative table and serialised to the URL
-// hash (TensorFlow Playground's state.ts idea). Pure: no DOM, no fetch.
+// hash (TensorFlow Playground's state.ts idea), and the store that holds it with everything the
+// server answered (the graph's answer, the training run, the lab's comparison). Pure: no DOM,
+// no fetch.
+
+import { runModel } from "./trainrun.js";
 
 /**
  * The properties of the page state. `request: true` marks the ones that change the
@@ -19,6 +23,10 @@ export const PROPS = [
   { name: "mode", type: "enum", def: "one", options: ["one", "all"] }, // one loss step / all
   { name: "view", type: "enum", def: "unfolded", options: ["unfolded", "folded"] },
   { name: "step", type: "int", def: 0, min: 0, max: 1000000 }, // animation step index
+  { name: "speed", type: "float", def: 1, min: 0.25, max: 16 }, // play speed (× the lecture pace)
+  { name: "follow", type: "int", def: 1, min: 0, max: 1 }, // the camera follows the active term
+  { name: "fit", type: "int", def: 0, min: 0, max: 1 }, // the graph fitted to the panel's width
+  { name: "zoom", type: "int", def: 1, min: 0, max: 1 }, // long T: the middle columns fold away
   // training (training.js): "" = the page's own sequence, else a task whose sample the graph shows
   { name: "task", type: "enum", def: "", options: ["", "sine", "echo", "adding", "binary_addition", "chars"], request: true },
   { name: "opt", type: "enum", def: "adam", options: ["sgd", "momentum", "adam"] },
@@ -113,19 +121,50 @@ export function sequenceOf(state) {
   return sineSequence(state.T);
 }
 
-/** The /api/bptt request body for a state. */
-export function bpttRequest(state) {
-  const { xs, ds } = sequenceOf(state);
-  const model = { n_in: 1, n_hidden: state.H, n_out: 1, activation: state.act, seed: state.seed };
-  if (state.rho > 0) model.ws_spectral_radius = state.rho; // rescale the seeded Ws (lab slider)
+/**
+ * The /api/bptt request body for a state. With a task (`task`, its `sample`) the model takes
+ * the task's sizes, output and loss and the sequence is the task's sample; `weights` (a
+ * trained run's) replace the seeded ones; `detail` is "full" or "norms".
+ */
+export function bpttRequest(state, { task = null, sample = null, weights = null, detail = "full" } = {}) {
+  const model = task || weights ? runModel(state, task, weights) : {
+    n_in: 1, n_hidden: state.H, n_out: 1, activation: state.act, seed: state.seed,
+  };
+  if (state.rho > 0 && !weights) model.ws_spectral_radius = state.rho; // rescale the seeded Ws (lab slider)
+  const seq = task && sample ? sample : null;
+  const { xs, ds } = seq ? { xs: null, ds: null } : sequenceOf(state);
   return {
     model,
-    inputs: xs.map((v) => [v]),
-    targets: ds.map((v) => [v]),
-    loss_steps: state.loss,
+    inputs: seq ? seq.inputs : xs.map((v) => [v]),
+    targets: seq ? seq.targets : ds.map((v) => [v]),
+    loss_steps: seq ? seq.loss_steps : state.loss,
     truncate: state.K > 0 ? state.K : null,
-    detail: "full",
+    detail,
   };
+}
+
+/** The store: one object with the page state and what the server answered; listeners hear every change. */
+export class Store {
+  constructor(initial) {
+    this.value = initial;
+    this.listeners = new Set();
+  }
+
+  get() {
+    return this.value;
+  }
+
+  /** Merge `patch` into the top level and tell every listener (next, previous). */
+  set(patch) {
+    const prev = this.value;
+    this.value = { ...prev, ...patch };
+    for (const fn of this.listeners) fn(this.value, prev);
+  }
+
+  subscribe(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
 }
 
 /**

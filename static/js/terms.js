@@ -21,19 +21,44 @@ export function termFactors(t, k, W) {
   return factors;
 }
 
-/** Frobenius norm of a matrix (nested lists) or Euclidean norm of a vector. */
+/**
+ * Frobenius norm of a matrix (nested lists) or Euclidean norm of a vector; NaN when an entry
+ * is null (the API's stand-in for a value that overflowed), never a silent 0.
+ */
 export function norm(values) {
   let sum = 0;
   const walk = (v) => {
     if (Array.isArray(v)) v.forEach(walk);
     else if (typeof v === "number") sum += v * v;
+    else sum = Number.NaN;
   };
   walk(values);
   return Math.sqrt(sum);
 }
 
-/** Term lookup of a response: term(data, t, k) → {k, Ws, Wx, dE_ds, dE_dz} or undefined (dropped). */
-export function findTerm(data, t, k) {
-  const entry = (data.terms || []).find((e) => e.t === t);
-  return entry ? entry.k.find((term) => term.k === k) : undefined;
+/** Largest loss step whose general sum lists every term (beyond it: a window around the active one). */
+export const LIST_ALL_MAX_T = 8;
+
+/**
+ * The terms a sum of loss step t writes out, in the lecture's order (k = t … 1): every k for
+ * t ≤ LIST_ALL_MAX_T; beyond, the newest, the active term with `around` neighbours each side,
+ * and the oldest, the rest folded into gaps {gap: [hi, lo]} (k = hi … lo, descending).
+ */
+export function shownTerms(t, activeK = null, { around = 1 } = {}) {
+  if (t <= LIST_ALL_MAX_T) return termOrder(t);
+  const keep = new Set([t, t - 1, 1]);
+  if (activeK !== null && activeK >= 1 && activeK <= t) {
+    for (let k = activeK - around; k <= activeK + around; k += 1) if (k >= 1 && k <= t) keep.add(k);
+  }
+  const out = [];
+  let gap = null;
+  for (let k = t; k >= 1; k -= 1) {
+    if (keep.has(k)) {
+      if (gap) out.push({ gap });
+      gap = null;
+      out.push(k);
+    } else if (gap) gap[1] = k;
+    else gap = [k, k];
+  }
+  return out;
 }

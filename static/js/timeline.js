@@ -1,18 +1,6 @@
 // The animation timeline: forward pass left → right, then the error flowing back from E_t
 // term by term, with the running sums ∂E_t/∂Ws and ∂E_t/∂Wx. Pure: no DOM.
 
-/** The loss steps the response has terms for (ascending). */
-export function lossSteps(data) {
-  return (data.terms || []).map((e) => e.t);
-}
-
-/** The loss step to show: the chosen one when the response has it, else the last. */
-export function chosenStep(data, t) {
-  const steps = lossSteps(data);
-  if (steps.length === 0) return null;
-  return steps.includes(t) ? t : steps[steps.length - 1];
-}
-
 /** Steps k that truncation K drops for loss step t (K = 0 or null: none). */
 export function droppedKs(t, K) {
   if (!K || K <= 0) return [];
@@ -20,52 +8,60 @@ export function droppedKs(t, K) {
 }
 
 /**
- * The animation steps: "ready", T "forward" steps, then for each animated loss step t:
- * "loss" (E_t), "output" (y_t), and one "term" per kept k from t down to the oldest.
+ * The animation steps of a view-model: "ready", T "forward" steps, then for each animated
+ * loss step t: "loss" (E_t), "output" (y_t), and one "term" per kept k from t down to the oldest.
  */
-export function buildTimeline(data, { t, mode }) {
-  const T = data.T;
+export function buildTimeline(vm, { t, mode }) {
   const steps = [{ kind: "ready" }];
-  for (let j = 1; j <= T; j += 1) steps.push({ kind: "forward", t: j });
-  const entries = mode === "all" ? data.terms || [] : (data.terms || []).filter((e) => e.t === t);
-  for (const entry of entries) {
-    steps.push({ kind: "loss", t: entry.t });
-    steps.push({ kind: "output", t: entry.t });
-    const ks = entry.k.map((term) => term.k).sort((a, b) => b - a);
-    for (const k of ks) steps.push({ kind: "term", t: entry.t, k });
+  for (let j = 1; j <= vm.T; j += 1) steps.push({ kind: "forward", t: j });
+  const animated = mode === "all" ? vm.lossSteps : t === null ? [] : [t];
+  for (const lt of animated) {
+    steps.push({ kind: "loss", t: lt });
+    steps.push({ kind: "output", t: lt });
+    for (const k of vm.keptKs(lt)) steps.push({ kind: "term", t: lt, k });
   }
   return steps;
 }
 
-const zerosLike = (m) => m.map((row) => row.map(() => 0));
-const addInto = (acc, m) => acc.map((row, i) => row.map((v, j) => v + m[i][j]));
+const zeros = (rows, cols) => Array.from({ length: rows }, () => new Array(cols).fill(0));
+const addInto = (acc, m) => {
+  for (let i = 0; i < acc.length; i += 1) {
+    const row = acc[i];
+    const src = m[i];
+    for (let j = 0; j < row.length; j += 1) row[j] += src[j];
+  }
+};
 
 /**
- * Running sums after every timeline step: acc[i] = {Ws, Wx, added} where Ws and Wx are the
- * sums of every term stepped through up to step i and `added` the term added at step i.
+ * The running sums after timeline step i: {i, Ws, Wx, added}, Ws and Wx the sums of every
+ * term stepped through up to step i, `added` the term added at step i (null otherwise).
+ * `from` (an earlier result for the same steps) is continued instead of summing from the
+ * start, so stepping forward costs one addition. Detail "norms" has no matrices: Ws = Wx = null.
  */
-export function accumulate(data, steps) {
-  const H = data.weights.Ws.length;
-  const nIn = data.weights.Wx.length;
-  let Ws = Array.from({ length: H }, () => new Array(H).fill(0));
-  let Wx = Array.from({ length: nIn }, () => new Array(H).fill(0));
-  const byTK = new Map();
-  for (const entry of data.terms || []) {
-    for (const term of entry.k) byTK.set(`${entry.t},${term.k}`, term);
+export function runningSums(vm, steps, i, from = null) {
+  const step = steps[i];
+  const added = step && step.kind === "term" ? vm.term(step.t, step.k) : null;
+  if (!vm.full) return { i, steps, Ws: null, Wx: null, added: null };
+  let start = 0;
+  let Ws;
+  let Wx;
+  if (from && from.steps === steps && from.i <= i && from.Ws) {
+    start = from.i + 1;
+    Ws = from.Ws.map((r) => r.slice());
+    Wx = from.Wx.map((r) => r.slice());
+  } else {
+    Ws = zeros(vm.H, vm.H);
+    Wx = zeros(vm.nIn, vm.H);
   }
-  return steps.map((step) => {
-    let added = null;
-    if (step.kind === "term") {
-      added = byTK.get(`${step.t},${step.k}`);
-      Ws = addInto(Ws, added.Ws);
-      Wx = addInto(Wx, added.Wx);
-    }
-    return { Ws, Wx, added };
-  });
+  for (let j = start; j <= i; j += 1) {
+    const s = steps[j];
+    if (s.kind !== "term") continue;
+    const term = vm.term(s.t, s.k);
+    addInto(Ws, term.Ws);
+    addInto(Wx, term.Wx);
+  }
+  return { i, steps, Ws, Wx, added };
 }
-
-/** A zero matrix shaped like m (the accumulator before any term). */
-export { zerosLike };
 
 /** The graph elements on the path of term C_{t,k}: E_t → y_t → s_t → … → s_k, and Ws_k, Wx_k. */
 export function termPath(t, k) {
@@ -118,14 +114,18 @@ export function stepFocus(step, T) {
 }
 
 /** A one-line caption for a timeline step (plain text; the page adds the maths). */
-export function caption(step, T) {
+export function caption(step, T, { lossKind = "squared_error", output = "linear" } = {}) {
+  const loss = (t) => (lossKind === "cross_entropy"
+    ? `E${sub(t)} = −Σⱼ d${sub(t)},ⱼ log y${sub(t)},ⱼ (cross-entropy)`
+    : `E${sub(t)} = (d${sub(t)} − y${sub(t)})²`);
+  const y = (t) => (output === "softmax" ? `y${sub(t)} = softmax(s${sub(t)}Wy)` : `y${sub(t)} = s${sub(t)}Wy`);
   switch (step.kind) {
     case "ready":
       return `Forward pass over T = ${T} steps. Press → (or play) to animate it, then BPTT.`;
     case "forward":
-      return `Forward step ${step.t}: s${sub(step.t)} = Φ(x${sub(step.t)}Wx + s${sub(step.t - 1)}Ws), y${sub(step.t)} = s${sub(step.t)}Wy.`;
+      return `Forward step ${step.t}: s${sub(step.t)} = Φ(x${sub(step.t)}Wx + s${sub(step.t - 1)}Ws), ${y(step.t)}.`;
     case "loss":
-      return `Backward: the error enters at E${sub(step.t)} = (d${sub(step.t)} − y${sub(step.t)})².`;
+      return `Backward: the error enters at ${loss(step.t)}.`;
     case "output":
       return `∂E${sub(step.t)}/∂y${sub(step.t)} flows down Wy into s${sub(step.t)}.`;
     case "term":
@@ -143,4 +143,26 @@ export function sub(v) {
     .split("")
     .map((c) => SUBS[c] ?? c)
     .join("");
+}
+
+/**
+ * What a timeline step lights in the folded view (one cell, the Ws loop): the same step as in
+ * the unfolded graph, on the one cell that stands for every t, with a note naming the step.
+ */
+export function foldedFocus(step) {
+  switch (step.kind) {
+    case "forward":
+      return { nodes: ["s"], edges: ["Wx", "Ws_loop"], note: `t = ${step.t}: s${sub(step.t)} from x${sub(step.t)} and s${sub(step.t - 1)}`, backward: false };
+    case "loss":
+      return { nodes: ["E"], edges: [], note: `the error enters at E${sub(step.t)}`, backward: true };
+    case "output":
+      return { nodes: ["y"], edges: ["Wy"], note: `down Wy into s${sub(step.t)}`, backward: true };
+    case "term":
+      return {
+        nodes: ["s"], edges: ["Ws_loop", "Wx"], backward: true,
+        note: `term k = ${step.k}: ${step.t - step.k} time${step.t - step.k === 1 ? "" : "s"} back round the loop`,
+      };
+    default:
+      return { nodes: [], edges: [], note: "", backward: false };
+  }
 }

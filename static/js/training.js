@@ -1,130 +1,68 @@
-// Controller of the training panel: its controls ⇄ the page state, the play loop that drives
-// /api/train in chunks (one request in flight at most), and the task sample that the graph
-// and the prediction plot show. Drawing is trainplots.js; the run as data is trainrun.js.
+// View of the training panel: its controls → intents (the controller trains, through
+// api.js), and the run in the store → counters, curves, prediction plot, messages. Drawing of
+// the plots is trainplots.js; the run as data is trainrun.js.
 
-import { ApiError, getTaskSample, getTasks, postForward, postTrain } from "./api.js";
 import { fmt } from "./colors.js";
 import { loadPlotly } from "./plotlyloader.js";
 import { registerPresets } from "./presets.js";
-import { bpttRequest } from "./state.js";
 import { PredictionPlot, TrainCurves } from "./trainplots.js";
-import {
-  CHUNK_STEPS, TASK_PRESETS, applyChunk, checkNumber, emptyRun, predictionSeries, runKey, runModel, sampleKey,
-  trainControlForLoc, trainRequest,
-} from "./trainrun.js";
+import { TASK_PRESETS, checkNumber } from "./trainrun.js";
+import { watchVisible } from "./visible.js";
 
-const GRAPH_EVERY_MS = 700; // the unfolded graph follows the weights at most this often
-const PREDICT_EVERY_MS = 250;
+const PLOT_EVERY_MS = 500; // while training, the curves and the prediction follow at most this often
+
 const TYPING_MS = 350;
 const OWN = ["task", "opt", "lr", "clip", "tK"]; // controls of this panel; H and T are the page's
 
-/** Call `fn` at most once per `ms`, never twice at once; calls in between coalesce. */
-function throttle(fn, ms) {
-  let timer = null;
-  let last = 0;
-  let running = false;
-  let again = false;
-  const run = async () => {
-    timer = null;
-    running = true;
-    last = performance.now();
-    try {
-      await fn();
-    } finally {
-      running = false;
-      if (again) {
-        again = false;
-        schedule();
-      }
-    }
-  };
-  function schedule() {
-    if (running) {
-      again = true;
-      return;
-    }
-    if (timer) return;
-    timer = setTimeout(run, Math.max(0, last + ms - performance.now()));
-  }
-  return schedule;
-}
-
-export class TrainingPanel {
+export class TrainingView {
   /**
    * @param root the #train-panel section
-   * @param hooks getState() → the page state; setState(patch) applies a change (URL, fetch);
-   *   refreshGraph() re-queries /api/bptt (the graph's model uses bpttBody below)
+   * @param store the page's store (state, run, training, tasks, prediction)
+   * @param intents setState(patch), play(), pause(), step(), reset()
    */
-  constructor(root, { getState, setState, refreshGraph }) {
+  constructor(root, store, intents) {
     this.root = root;
-    this.hooks = { getState, setState };
+    this.store = store;
+    this.intents = intents;
     this.el = (id) => root.querySelector(`#${id}`);
-    this.run = emptyRun();
-    this.gen = 0; // bumped by every reset: answers of an older run are dropped
-    this.playing = false;
-    this.inflight = false;
-    this.tasks = new Map();
-    this.tasksReady = null;
-    this.samples = new Map(); // sampleKey → Promise of a sample
     this.clientErrors = new Map(); // control → message of a client check
-    this.key = null;
     this.curves = null;
     this.pred = null;
-    this.refreshGraph = throttle(async () => refreshGraph(), GRAPH_EVERY_MS);
-    this.refreshPrediction = throttle(() => this.predict(), PREDICT_EVERY_MS);
-  }
-
-  /** Load the task list and plotly.js, bind the controls, draw the empty curves. */
-  async init() {
-    this.bind();
+    this.shownHistory = 0; // logged steps already on the curves
+    this.pending = null; // a redraw waiting for the next animation frame
+    this.lastPlot = 0;
+    this.plotsVisible = watchVisible(root, () => this.schedule());
     try {
       registerPresets(TASK_PRESETS);
     } catch (err) {
-      this.showError("general", `Task presets not registered: ${err.message}`);
+      this.clientErrors.set("general", `Task presets not registered: ${err.message}`);
     }
-    this.tasksReady = getTasks()
-      .then((list) => {
-        for (const task of list) this.tasks.set(task.name, task);
-        this.fillTasks(list);
-      })
-      .catch((err) => this.showServerErrors(err));
-    this.sync(this.hooks.getState());
+    this.bind();
+    store.subscribe((next, prev) => this.update(next, prev));
+  }
+
+  /** Load plotly.js and draw the (empty) curves. */
+  async init() {
+    this.update(this.store.get(), {});
     try {
       const Plotly = await loadPlotly(this.root.dataset.plotlySrc);
       this.curves = new TrainCurves(Plotly, this.el("plot-loss"), this.el("plot-grads"));
-      this.curves.extend(this.run.history);
       this.pred = new PredictionPlot(Plotly, this.el("plot-pred"));
+      this.shownHistory = 0;
+      this.schedule();
       this.root.dataset.plots = "ready";
     } catch (err) {
-      this.showError("general", String(err.message || err));
+      this.clientErrors.set("general", String(err.message || err));
+      this.renderErrors(this.store.get());
     }
-    await this.tasksReady;
-    this.refreshPrediction();
   }
-
-  fillTasks(list) {
-    const select = this.el("train-task");
-    const options = [new Option("the graph's sequence", "")];
-    for (const task of list) options.push(new Option(task.title, task.name));
-    select.replaceChildren(...options);
-    select.value = this.hooks.getState().task;
-    this.describeTask(this.hooks.getState());
-  }
-
-  async taskOf(state) {
-    if (!state.task) return null;
-    await this.tasksReady;
-    return this.tasks.get(state.task) ?? null;
-  }
-
-  // ---------------------------------------------------------------- controls ⇄ state
 
   bind() {
-    const { setState, getState } = this.hooks;
-    this.el("train-task").addEventListener("change", async (ev) => {
+    const { setState } = this.intents;
+    this.el("train-task").addEventListener("change", (ev) => {
       const name = ev.target.value;
-      await this.tasksReady;
-      const task = this.tasks.get(name);
+      const { tasks } = this.store.get();
+      const task = tasks && tasks.get(name);
       setState(task ? { task: name, T: task.default_T, step: 0 } : { task: "", step: 0 });
     });
     this.el("train-opt").addEventListener("change", (ev) => setState({ opt: ev.target.value }));
@@ -138,9 +76,9 @@ export class TrainingPanel {
           this.clientErrors.set(name, result.error);
         } else {
           this.clientErrors.delete(name);
-          if (result.value !== getState()[name]) setState({ [name]: result.value });
+          if (result.value !== this.store.get().state[name]) setState({ [name]: result.value });
         }
-        this.renderErrors();
+        this.renderErrors(this.store.get());
       };
       input.addEventListener("input", () => {
         clearTimeout(timer);
@@ -156,192 +94,96 @@ export class TrainingPanel {
         ? { value: v }
         : { error: `truncation K must be a whole number from 0 (full BPTT) to 1000, got ${JSON.stringify(String(raw))}` };
     });
-    this.el("train-play").addEventListener("click", () => this.togglePlay());
-    this.el("train-step").addEventListener("click", () => this.singleStep());
-    this.el("train-reset").addEventListener("click", () => this.reset());
+    this.el("train-play").addEventListener("click", () => {
+      if (this.store.get().training.playing) this.intents.pause();
+      else this.intents.play();
+    });
+    this.el("train-step").addEventListener("click", () => this.intents.step());
+    this.el("train-reset").addEventListener("click", () => this.intents.reset());
     // main.js clears every aria-invalid after a good /api/bptt; ours still stand
     window.addEventListener("bptt:rendered", () => this.markInvalid());
   }
 
-  /** Follow a new page state (a control, a link, back/forward); called by main.js's apply. */
-  sync(state) {
+  /** The store changed: controls, counters and messages now; plots at the next frame. */
+  update(next, prev) {
+    if (next.state !== prev.state || next.tasks !== prev.tasks) this.syncControls(next);
+    if (next.run !== prev.run || next.training !== prev.training) this.showRun(next);
+    if (next.training !== prev.training || next.graphErrors !== prev.graphErrors) this.renderErrors(next);
+    if (next.run !== prev.run || next.prediction !== prev.prediction || next.training !== prev.training) this.schedule();
+  }
+
+  /** Plotly work batched into one animation frame (a chunk's answer and its prediction together). */
+  schedule() {
+    if (this.pending) {
+      this.again = true; // drawn once the redraw in progress is done
+      return;
+    }
+    const playing = this.store.get().training.playing;
+    if (playing && !this.plotsVisible()) return; // drawn when the panel scrolls into view
+    const wait = playing ? Math.max(0, this.lastPlot + PLOT_EVERY_MS - performance.now()) : 0;
+    this.pending = setTimeout(() => requestAnimationFrame(async () => {
+      this.lastPlot = performance.now();
+      try {
+        await this.drawPlots(this.store.get());
+      } finally {
+        this.pending = null;
+        if (this.again) {
+          this.again = false;
+          this.schedule();
+        }
+      }
+    }), wait);
+  }
+
+  async drawPlots({ run, training, prediction }) {
+    if (this.curves) {
+      if (run.gen !== this.shownGen && !(training.keepCurves && run.history.length === 0)) {
+        this.curves.reset(); // a new run: its curves replace the last run's
+        this.shownHistory = 0;
+        this.shownGen = run.gen;
+      }
+      if (run.gen === this.shownGen && run.history.length > this.shownHistory) {
+        const from = this.shownHistory;
+        this.shownHistory = run.history.length;
+        await this.curves.extend(run.history.slice(from));
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+      }
+    }
+    if (this.pred && prediction && prediction !== this.predShown) {
+      this.pred.draw(prediction.series, { title: prediction.title });
+      this.predShown = prediction;
+      this.root.dataset.predTraces = String(prediction.series.inputs.length + 2);
+    }
+  }
+
+  syncControls({ state, tasks }) {
+    const select = this.el("train-task");
+    if (tasks && this.tasksShown !== tasks) {
+      const options = [new Option("the graph's sequence", "")];
+      for (const task of tasks.values()) options.push(new Option(task.title, task.name));
+      select.replaceChildren(...options);
+      this.tasksShown = tasks;
+    }
     const values = { task: state.task, opt: state.opt, lr: state.lr, clip: state.clip > 0 ? state.clip : "", tK: state.tK };
     for (const name of OWN) {
       const el = this.el(`train-${name}`);
       if (document.activeElement === el || this.clientErrors.has(name)) continue; // keep what is typed
       el.value = String(values[name]);
     }
-    const key = runKey(state);
-    if (this.key !== null && key !== this.key) this.reset({ graph: false, keepCurves: true });
-    this.key = key;
-    if (this.run.optimizerState && this.run.optimizerState.name !== state.opt) this.run.optimizerState = null;
-    this.describeTask(state);
-    if (this.sampleKeyShown !== sampleKey(state) || this.fixedShown !== this.fixedKey(state)) this.refreshPrediction();
-  }
-
-  fixedKey(state) {
-    return state.task ? "" : JSON.stringify([state.T, state.seq, state.xs, state.ds, state.loss]);
-  }
-
-  describeTask(state) {
-    const task = this.tasks.get(state.task);
+    const task = tasks && tasks.get(state.task);
     this.el("train-task-note").textContent = task
       ? `${task.description} Model: ${task.n_in} → H → ${task.n_out}, ${task.output}, ${task.loss.replace("_", " ")}; T = ${state.T}.`
       : "Trains on the graph's sequence. Hidden size, Φ, seed and T: the Model controls above. The graph follows the weights as they train.";
   }
 
-  // ---------------------------------------------------------------- the data the page shows
-
-  /** A task's sample for the state's (task, T, seed), fetched once; or the graph's own sequence. */
-  async sampleFor(state) {
-    if (!state.task) {
-      const body = bpttRequest(state);
-      return { inputs: body.inputs, targets: body.targets, loss_steps: body.loss_steps };
-    }
-    const key = sampleKey(state);
-    if (!this.samples.has(key)) {
-      const promise = getTaskSample(state.task, { T: state.T, seed: state.seed });
-      promise.catch(() => this.samples.delete(key)); // a refused sample is asked again next time
-      this.samples.set(key, promise);
-    }
-    return this.samples.get(key);
-  }
-
-  /**
-   * The /api/bptt body of the page: with a task, its model sizes and its sample; once trained,
-   * the trained weights. Without either it is `base` unchanged.
-   */
-  async bpttBody(state, base) {
-    const task = await this.taskOf(state);
-    if (!task && !this.run.weights) return base;
-    const body = { ...base, model: { ...base.model, ...runModel(state, task, this.run.weights) } };
-    if (task) {
-      const sample = await this.sampleFor(state);
-      Object.assign(body, { inputs: sample.inputs, targets: sample.targets, loss_steps: sample.loss_steps });
-    }
-    return body;
-  }
-
-  /** Redraw the prediction plot: /api/forward on the sample with the current weights. */
-  async predict() {
-    if (!this.pred) return;
-    const state = this.hooks.getState();
-    try {
-      const task = await this.taskOf(state);
-      const sample = await this.sampleFor(state);
-      if (!sample.inputs.length) return;
-      const model = runModel(state, task, this.run.weights);
-      const body = { model, inputs: sample.inputs, targets: sample.targets, loss_steps: sample.loss_steps };
-      const { data } = await postForward(body);
-      const series = predictionSeries(sample, data.steps.map((s) => s.y), state.task);
-      const name = task ? task.title : "the graph's sequence";
-      const when = this.run.step ? `after ${this.run.step} steps` : "initial weights";
-      this.pred.draw(series, { title: `Predictions: ${name} (${when})` });
-      this.sampleKeyShown = sampleKey(state);
-      this.fixedShown = this.fixedKey(state);
-      this.root.dataset.predTraces = String(series.inputs.length + 2);
-    } catch (err) {
-      // the same request for the graph shows the message beside its control
-      this.el("train-status").textContent = `Predictions not updated: ${err.message || err}`;
-    }
-  }
-
-  // ---------------------------------------------------------------- training
-
-  togglePlay() {
-    if (this.playing) this.pause();
-    else this.play();
-  }
-
-  async play() {
-    if (this.playing) return;
-    this.playing = true;
-    this.showRun();
-    while (this.playing) {
-      const ok = await this.trainChunk(CHUNK_STEPS);
-      if (!ok) break;
-    }
-    this.pause();
-  }
-
-  /** Stop issuing requests; a chunk in flight is still applied when it returns. */
-  pause() {
-    this.playing = false;
-    this.showRun();
-  }
-
-  async singleStep() {
-    if (this.playing || this.inflight) return;
-    await this.trainChunk(1);
-  }
-
-  /** Send one chunk and fold its answer into the run; false when play should stop. */
-  async trainChunk(steps) {
-    if (this.inflight) return false;
-    const gen = this.gen;
-    this.inflight = true;
-    this.showRun();
-    try {
-      const state = this.hooks.getState();
-      const task = await this.taskOf(state);
-      if (state.task && !task) return false; // the task list could not be loaded
-      const fixed = task ? null : await this.sampleFor(state);
-      const body = trainRequest(state, task, this.run, { steps, fixed });
-      const { data, ms } = await postTrain(body);
-      if (gen !== this.gen) return false; // reset while it ran: drop it
-      this.run = applyChunk(this.run, data);
-      if (data.optimizer_state.name !== this.hooks.getState().opt) this.run.optimizerState = null;
-      this.serverErrors = [];
-      this.renderErrors();
-      if (this.curves && this.staleCurves) this.curves.reset();
-      this.staleCurves = false;
-      if (this.curves) this.curves.extend(data.history);
-      this.el("train-status").textContent = `${steps} step${steps > 1 ? "s" : ""} in ${Math.round(ms)} ms.`;
-      this.showRun();
-      this.refreshPrediction();
-      this.refreshGraph();
-      return !data.diverged;
-    } catch (err) {
-      if (gen === this.gen) this.showServerErrors(err);
-      return false;
-    } finally {
-      this.inflight = false;
-      this.showRun();
-    }
-  }
-
-  /**
-   * Back to the seeded weights: no history, empty curves, the graph redrawn. A new model
-   * (`keepCurves`: hidden size, Φ, seed or task changed) keeps the old curves on screen until
-   * its first chunk arrives, so a refused value loses nothing.
-   */
-  reset({ graph = true, keepCurves = false } = {}) {
-    this.gen += 1;
-    this.playing = false;
-    this.run = emptyRun();
-    this.serverErrors = [];
-    this.renderErrors();
-    this.staleCurves = keepCurves && this.curves !== null;
-    if (this.curves && !keepCurves) this.curves.reset();
-    this.el("train-status").textContent = keepCurves
-      ? "New model: training starts from its seeded weights (the curves show the last run until then)."
-      : "Reset: the initial (seeded) weights.";
-    this.showRun();
-    this.refreshPrediction();
-    if (graph) this.refreshGraph();
-  }
-
-  // ---------------------------------------------------------------- display
-
-  showRun() {
-    const run = this.run;
+  showRun({ run, training }) {
     const last = run.history.length ? run.history[run.history.length - 1].loss : null;
     this.el("train-step-count").textContent = String(run.step);
     this.el("train-loss").textContent = last === null ? "–" : fmt(last, 4);
     const play = this.el("train-play");
-    play.setAttribute("aria-pressed", String(this.playing));
-    play.textContent = this.playing ? "❚❚ Pause" : "▶ Train";
-    this.el("train-step").disabled = this.playing || this.inflight;
+    play.setAttribute("aria-pressed", String(training.playing));
+    play.textContent = training.playing ? "❚❚ Pause" : "▶ Train";
+    this.el("train-step").disabled = training.playing || training.inflight;
     const banner = this.el("train-diverged");
     banner.hidden = !run.diverged;
     if (run.diverged) {
@@ -349,27 +191,20 @@ export class TrainingPanel {
         + "so training stopped (the last finite weights are kept). Lower the learning rate or set "
         + "a clipping bound, then Reset.";
     }
+    if (training.status) this.el("train-status").textContent = training.status;
     const ds = this.root.dataset;
     ds.step = String(run.step);
-    ds.running = String(this.playing);
+    ds.running = String(training.playing);
+    document.documentElement.classList.toggle("training", training.playing);
     ds.diverged = String(run.diverged);
-    ds.losses = JSON.stringify(run.history.map((h) => h.loss));
-  }
-
-  showServerErrors(err) {
-    const errors = err instanceof ApiError ? err.errors : [{ loc: [], msg: String(err.message || err) }];
-    this.serverErrors = errors.map(({ loc, msg }) => ({ name: trainControlForLoc(loc) ?? "general", msg }));
-    this.renderErrors();
-    this.el("train-status").textContent = "Training stopped; the curves and the weights so far are kept.";
-  }
-
-  showError(name, msg) {
-    this.serverErrors = [...(this.serverErrors || []), { name, msg }];
-    this.renderErrors();
+    if (!training.playing && ds.loggedSteps !== String(run.history.length)) {
+      ds.losses = JSON.stringify(run.history.map((h) => h.loss));
+      ds.loggedSteps = String(run.history.length);
+    }
   }
 
   /** Each message beside its control: client checks first, then the server's. */
-  renderErrors() {
+  renderErrors({ training }) {
     const byBox = new Map();
     const add = (name, msg) => {
       const own = OWN.includes(name) || name === "general";
@@ -381,11 +216,9 @@ export class TrainingPanel {
       const box = this.el(`terr-${name}`);
       box.textContent = "";
       box.hidden = true;
-      const input = this.el(`train-${name}`);
-      if (input) input.removeAttribute("aria-invalid");
     }
     for (const [name, msg] of this.clientErrors) add(name, msg);
-    for (const { name, msg } of this.serverErrors || []) add(name, msg);
+    for (const { name, msg } of training.errors || []) add(name, msg);
     for (const [box, msgs] of byBox) {
       box.textContent = msgs.join(" ");
       box.hidden = false;

@@ -24,6 +24,8 @@ function layout(title, yaxis, extra = {}) {
   };
 }
 
+const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+
 const finite = (v) => (typeof v === "number" && Number.isFinite(v) && v > 0 ? v : null);
 
 /** Loss E and ‖∂E/∂W‖_F for Wx, Ws, Wy against the training step, on log axes. */
@@ -50,11 +52,12 @@ export class TrainCurves {
   }
 
   /** Append logged steps ({step, loss, grad_norm}); null and non-positive values leave gaps. */
-  extend(history) {
+  async extend(history) {
     if (history.length === 0) return;
     const x = history.map((h) => h.step);
     const P = this.Plotly;
     P.extendTraces(this.lossEl, { x: [x], y: [history.map((h) => finite(h.loss))] }, [0], MAX_POINTS);
+    await nextFrame(); // one plot per frame: each redraw is a task of its own
     const g = (name) => history.map((h) => finite(h.grad_norm[name]));
     P.extendTraces(this.gradEl, { x: [x, x, x], y: [g("Wx"), g("Ws"), g("Wy")] }, [0, 1, 2], MAX_POINTS);
   }

@@ -1,7 +1,7 @@
 // Renderer of the unfolded graph (svg#unfolded). Only draws: the data comes from main.js.
 
 import { arrowStyle, divergingColor, fmt, logLevel, maxAbs } from "./colors.js";
-import { arrowHead, cellOrigin, computeLayout, edges, nodes, selfLoop } from "./layout.js";
+import { GAP_W, arrowHead, cellOrigin, computeLayout, edges, nodes, selfLoop } from "./layout.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -28,34 +28,54 @@ function nodeVector(data, node) {
   return node.kind === "x" ? step.x : step.y;
 }
 
+/** The colour domains of a response's vectors, one per kind of node. */
+function scaleOf(data) {
+  return {
+    s: maxAbs(data.steps.map((st) => st.s).concat([data.s0])),
+    x: maxAbs(data.steps.map((st) => st.x)),
+    y: maxAbs(data.steps.map((st) => [st.y, st.d])),
+    E: Math.max(0, ...data.steps.map((st) => st.E ?? 0)),
+    sNorm: Math.max(...data.steps.map((st) => Math.hypot(...st.s)), 1e-12),
+  };
+}
+
 export class UnfoldedGraph {
-  constructor(svg, { onHover = () => {}, onClick = () => {} } = {}) {
+  constructor(svg, { onHover = () => {}, onClick = () => {}, onExpand = () => {} } = {}) {
     this.svg = svg;
     this.byId = new Map();
+    this.cellOf = new WeakMap(); // cell → its node and index, for the value on hover
     this.svg.addEventListener("mouseover", (ev) => {
+      const c = this.cellOf.get(ev.target);
+      if (c) c.tip.textContent = `${c.n.kind}${c.n.t}[${c.i + 1}] = ${fmt(c.parts.vec[c.i], 6)}`;
       const hit = ev.target.closest("[data-node], [data-edge]");
       onHover(hit ? hit.dataset.node ?? hit.dataset.edge : null);
     });
     this.svg.addEventListener("mouseleave", () => onHover(null));
     this.svg.addEventListener("click", (ev) => {
+      if (ev.target.closest("[data-gap]")) {
+        onExpand();
+        return;
+      }
       const hit = ev.target.closest("[data-node], [data-edge]");
       if (hit) onClick(hit.dataset.node ?? hit.dataset.edge, hit);
     });
   }
 
   /** Build the whole graph for a response; width is the space available in pixels. */
-  render(data, { width }) {
+  render(data, { width, fit = false, shown = null }) {
     const H = data.s0.length;
-    const layout = computeLayout({ T: data.T, H, nIn: data.steps[0].x.length, nOut: data.steps[0].y.length, width });
+    const key = JSON.stringify([data.T, H, data.steps[0].x.length, data.steps[0].y.length, width, fit, shown ? [...shown] : null]);
+    if (key === this.key) {
+      this.update(data); // the same picture with new numbers: no rebuild, no layout of new elements
+      return;
+    }
+    this.key = key;
+    const layout = computeLayout({ T: data.T, H, nIn: data.steps[0].x.length, nOut: data.steps[0].y.length, width, shown });
+    this.shown = shown;
     this.layout = layout;
     this.byId.clear();
-    const scale = {
-      s: maxAbs(data.steps.map((st) => st.s).concat([data.s0])),
-      x: maxAbs(data.steps.map((st) => st.x)),
-      y: maxAbs(data.steps.map((st) => [st.y, st.d])),
-      E: Math.max(0, ...data.steps.map((st) => st.E ?? 0)),
-      sNorm: Math.max(...data.steps.map((st) => Math.hypot(...st.s)), 1e-12),
-    };
+    this.parts = [];
+    const scale = scaleOf(data);
     const cols = new Map();
     const col = (t) => {
       if (!cols.has(t)) cols.set(t, s("g", { class: "col", "data-col": t }));
@@ -63,11 +83,19 @@ export class UnfoldedGraph {
     };
     for (const e of edges(layout)) col(e.t).append(this.edge(e));
     for (const n of nodes(layout)) col(n.t).append(this.node(data, n, scale));
-    const unfolded = s("g", { class: "unfolded-view" }, ...[...cols.keys()].sort((a, b) => a - b).map(col));
+    for (const [t, g] of cols) if (layout.collapsed(t)) g.classList.add("collapsed");
+    const gaps = layout.gaps.map((gap) => s("g", { class: "zoom-gap", "data-gap": `${gap.from}-${gap.to}`, tabindex: 0, role: "button" },
+      s("rect", { class: "gap-hit", x: gap.x - GAP_W / 2 + 4, y: layout.rows.E - 20, width: GAP_W - 8, height: layout.rows.x - layout.rows.E + 40, rx: 6 }),
+      s("text", { class: "gap-dots", x: gap.x, y: layout.rows.s + 6 }, "⋯"),
+      s("text", { class: "gap-note", x: gap.x, y: layout.rows.s + 24 }, `${gap.to - gap.from + 1} steps`),
+      title(`steps ${gap.from} to ${gap.to} folded away; click to show every step`)));
+    const unfolded = s("g", { class: "unfolded-view" }, ...[...cols.keys()].sort((a, b) => a - b).map(col), ...gaps);
     const folded = this.folded(layout, data);
     this.svg.setAttribute("viewBox", `0 0 ${layout.width} ${layout.height}`);
-    this.svg.setAttribute("width", layout.width);
-    this.svg.setAttribute("height", layout.height);
+    // fit: the whole graph scaled into the panel's width (no horizontal scrolling)
+    const zoom = fit && layout.width > width ? width / layout.width : 1;
+    this.svg.setAttribute("width", Math.floor(layout.width * zoom));
+    this.svg.setAttribute("height", Math.ceil(layout.height * zoom));
     this.svg.replaceChildren(unfolded, folded);
     this.cols = cols;
     this.setFoldOffsets();
@@ -75,48 +103,72 @@ export class UnfoldedGraph {
 
   node(data, n, scale) {
     const g = s("g", { class: `node node-${n.kind}`, "data-node": n.id, tabindex: -1 });
+    const parts = { g };
+    if (n.kind === "E") {
+      parts.circle = s("circle", { class: "box", cx: n.cx, cy: n.cy, r: n.grid.r });
+      parts.value = s("text", { class: "value", x: n.cx, y: n.cy + 4 });
+      parts.tip = title("");
+      g.append(parts.circle, parts.value, label("E", n.t, { class: "label", x: n.cx + n.grid.r + 4, y: n.cy - n.grid.r + 6 }), parts.tip);
+    } else {
+      const grid = n.grid;
+      const x0 = n.cx - grid.w / 2;
+      const y0 = n.cy - grid.h / 2;
+      g.append(s("rect", { class: "box", x: x0, y: y0, width: grid.w, height: grid.h, rx: 5 }));
+      if (grid.bar) {
+        parts.bar = s("rect", { class: "bar cell", x: x0 + 5, y: n.cy - 4, width: 0, height: 8, rx: 2 });
+        parts.tip = title("");
+        g.append(s("rect", { class: "bar-bg", x: x0 + 5, y: n.cy - 4, width: grid.w - 10, height: 8, rx: 2 }), parts.bar, parts.tip);
+      } else {
+        parts.cells = [];
+        for (let i = 0; i < nodeVector(data, n).length; i += 1) {
+          const [cx, cy] = cellOrigin(grid, i, n.cx, n.cy);
+          const tip = title("");
+          const cell = s("rect", { class: "cell", x: cx + 1, y: cy + 1, width: grid.cell - 2, height: grid.cell - 2, rx: 2 }, tip);
+          parts.cells.push({ cell, tip });
+          this.cellOf.set(cell, { n, parts, i, tip });
+          g.append(cell);
+        }
+      }
+      g.append(label(n.kind, n.t, { class: "label", x: n.cx + grid.w / 2 + 3, y: n.cy - grid.h / 2 - 3 }));
+    }
+    this.parts.push({ n, parts });
+    this.paint(data, n, parts, scale);
+    return g;
+  }
+
+  /** Set a node's colours, bar and texts from the data (also when only the values changed). */
+  paint(data, n, parts, scale) {
     if (n.kind === "E") {
       const step = data.steps[n.t - 1];
       const isLoss = step.E !== null && step.E !== undefined;
       const level = isLoss && scale.E > 0 ? step.E / scale.E : 0;
-      g.classList.toggle("noloss", !isLoss);
-      g.append(
-        s("circle", { class: "box", cx: n.cx, cy: n.cy, r: n.grid.r, "fill-opacity": isLoss ? 0.15 + 0.6 * level : 0 }),
-        s("text", { class: "value", x: n.cx, y: n.cy + 4 }, isLoss ? fmt(step.E, 2) : "–"),
-        label("E", n.t, { class: "label", x: n.cx + n.grid.r + 4, y: n.cy - n.grid.r + 6 }),
-        title(isLoss
-          ? `E${n.t} = (d${n.t} − y${n.t})² = ${fmt(step.E, 6)}   (d${n.t} = ${step.d.map((v) => fmt(v, 4)).join(", ")})`
-          : `E${n.t}: not a loss step`),
-      );
-      return g;
+      parts.g.classList.toggle("noloss", !isLoss);
+      parts.circle.setAttribute("fill-opacity", isLoss ? 0.15 + 0.6 * level : 0);
+      parts.value.textContent = isLoss ? fmt(step.E, 2) : "–";
+      const formula = data.lossKind === "cross_entropy" ? `E${n.t} = −Σ d log y` : `E${n.t} = (d${n.t} − y${n.t})²`;
+      parts.tip.textContent = isLoss
+        ? `${formula} = ${fmt(step.E, 6)}   (d${n.t} = ${step.d.map((v) => fmt(v, 4)).join(", ")})`
+        : `E${n.t}: not a loss step`;
+      return;
     }
     const vec = nodeVector(data, n);
-    const grid = n.grid;
-    const x0 = n.cx - grid.w / 2;
-    const y0 = n.cy - grid.h / 2;
-    g.append(s("rect", { class: "box", x: x0, y: y0, width: grid.w, height: grid.h, rx: 5 }));
-    if (grid.bar) {
+    if (parts.bar) {
       const nrm = Math.hypot(...vec);
-      const frac = Math.min(1, nrm / scale.sNorm);
-      g.append(
-        s("rect", { class: "bar-bg", x: x0 + 5, y: n.cy - 4, width: grid.w - 10, height: 8, rx: 2 }),
-        s("rect", { class: "bar cell", x: x0 + 5, y: n.cy - 4, width: (grid.w - 10) * frac, height: 8, rx: 2 }),
-        title(`${n.kind}${n.t}: ${vec.length} values, ‖${n.kind}${n.t}‖ = ${fmt(nrm, 4)}`),
-      );
-    } else {
-      const sc = scale[n.kind];
-      vec.forEach((v, i) => {
-        const [cx, cy] = cellOrigin(grid, i, n.cx, n.cy);
-        const cell = s("rect", {
-          class: "cell", x: cx + 1, y: cy + 1, width: grid.cell - 2, height: grid.cell - 2, rx: 2,
-          fill: divergingColor(v, sc),
-        }, title(`${n.kind}${n.t}[${i + 1}] = ${fmt(v, 6)}`));
-        g.append(cell);
-      });
+      parts.bar.setAttribute("width", (n.grid.w - 10) * Math.min(1, nrm / scale.sNorm));
+      parts.tip.textContent = `${n.kind}${n.t}: ${vec.length} values, ‖${n.kind}${n.t}‖ = ${fmt(nrm, 4)}`;
+      return;
     }
-    const [lb, li] = [n.kind, n.t];
-    g.append(label(lb, li, { class: "label", x: n.cx + grid.w / 2 + 3, y: n.cy - grid.h / 2 - 3 }));
-    return g;
+    const sc = scale[n.kind];
+    parts.vec = vec; // the hover title is written when the pointer reaches the cell
+    parts.cells.forEach(({ cell }, i) => {
+      cell.setAttribute("fill", divergingColor(vec[i], sc));
+    });
+  }
+
+  /** New values for the same shapes (training moved the weights): repaint in place, no new elements. */
+  update(data) {
+    const scale = scaleOf(data);
+    for (const { n, parts } of this.parts) this.paint(data, n, parts, scale);
   }
 
   edge(e) {
@@ -162,7 +214,9 @@ export class UnfoldedGraph {
       box("x", rows.x, grids.x), box("s", rows.s, grids.s), box("y", rows.y, grids.y), box("E", rows.E, grids.E),
       s("text", { class: "fold-note", x: cx + grids.s.w / 2 + 70, y: rows.s + 4 },
         `the same Wx, Ws, Wy at every one of the T = ${data.T} steps`),
+      s("text", { class: "fold-step", x: cx + grids.s.w / 2 + 70, y: rows.s + 26 }, ""),
     );
+    this.foldStep = g.querySelector(".fold-step");
     return g;
   }
 
@@ -183,7 +237,8 @@ export class UnfoldedGraph {
    * Mark the state of an animation step: active and lit elements, columns whose forward
    * values are revealed, dropped terms, and arrow weights (log scale of ‖δ_{t,k}‖).
    */
-  setFocus({ active, lit, revealed, dropped, weights, backward }) {
+  setFocus({ active, lit, revealed, dropped, weights, backward, folded = null }) {
+    if (folded) this.setFoldedFocus(folded);
     const T = this.layout.T;
     const activeSet = new Set([...active.nodes, ...active.edges]);
     const litSet = new Set([...lit.nodes, ...lit.edges]);
@@ -212,6 +267,18 @@ export class UnfoldedGraph {
       shaft.style.setProperty("stroke-width", `${st.width.toFixed(2)}px`);
       g.style.setProperty("opacity", st.opacity.toFixed(3));
     }
+  }
+
+  /** The folded cell lights what the step computes (data-active on the cell's parts), and says which step. */
+  setFoldedFocus({ nodes, edges, note, backward }) {
+    const on = new Set([...nodes, ...edges]);
+    for (const el of this.svg.querySelectorAll(".folded-view [data-node], .folded-view [data-edge]")) {
+      const id = el.dataset.node ?? el.dataset.edge;
+      if (on.has(id)) el.dataset.active = "true";
+      else delete el.dataset.active;
+    }
+    this.svg.querySelector(".folded-view").classList.toggle("backward", backward);
+    if (this.foldStep) this.foldStep.textContent = note;
   }
 
   /** Highlight a path (hover), e.g. {nodes: ["E_3", "s_3"], edges: ["Ws_3"]}; null clears. */

@@ -31,6 +31,7 @@ from app.main import create_app
 
 OPERATIONS = {
     ("GET", "/api/health"),
+    ("GET", "/api/limits"),
     ("POST", "/api/forward"),
     ("POST", "/api/bptt"),
     ("POST", "/api/gradcheck"),

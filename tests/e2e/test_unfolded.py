@@ -169,14 +169,16 @@ def test_folded_view_shows_one_cell_with_a_ws_loop(page: Page) -> None:
 
 
 def test_refused_request_shows_the_message_beside_the_control_and_keeps_the_graph(
-    page: Page, rec: Recorder
+    page: Page, rec: Recorder, client_limits
 ) -> None:
+    client_limits(max_n_hidden=1000)  # the page lets 257 through; the server refuses it
     open_page(page)
     before = acc_values(page, "Ws")
     page.fill("#ctl-H", "257")
     error = page.locator("#err-H")
     expect(error).to_be_visible()
     expect(error).to_contain_text("256")
+    expect(error).to_contain_text("n_hidden")
     assert rec.graph[-1]["model"]["n_hidden"] == 257
     # the last good graph (H = 3) is still there, and the value the user typed is kept
     assert page.locator("svg#unfolded [data-node='s_1'] .cell").count() == 3
@@ -189,6 +191,28 @@ def test_refused_request_shows_the_message_beside_the_control_and_keeps_the_grap
     expect(error).to_be_hidden()
     expect(page.locator("svg#unfolded [data-node='s_1'] .cell")).to_have_count(2)
     assert [e for e in rec.errors if "422" not in e] == []
+
+
+def test_values_over_the_limits_are_refused_beside_the_field_before_sending(
+    page: Page, rec: Recorder
+) -> None:
+    open_page(page)
+    sent = len(rec.graph)
+    page.fill("#ctl-H", "257")
+    expect(page.locator("#err-H")).to_contain_text("hidden size must be 1–256, got 257")
+    assert page.get_attribute("#ctl-H", "aria-invalid") == "true"
+    for typed in ("", "0", "-3"):
+        page.fill("#ctl-T", typed)
+        expect(page.locator("#err-T")).to_contain_text("T must be")
+        expect(page.locator("#err-T")).not_to_contain_text("List should")
+    page.wait_for_timeout(500)
+    assert len(rec.graph) == sent, "a refused value was sent"
+    hash_ = page.evaluate("location.hash")
+    assert "T=" not in hash_ and "H=" not in hash_, hash_
+    page.fill("#ctl-T", "5")
+    expect(page.locator("#err-T")).to_be_hidden()
+    expect(page.locator("svg#unfolded [data-node='s_5']")).to_have_count(1)
+    assert "T=5" in page.evaluate("location.hash")
 
 
 def test_hover_and_click_on_a_term_tie_equation_and_graph(page: Page) -> None:

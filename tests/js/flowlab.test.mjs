@@ -80,3 +80,11 @@ test("the regime follows ‖Ws‖·γ and ρ(Ws)·γ", () => {
   assert.equal(regime({ ws_spectral_radius: 3, ws_spectral_norm: 3, gamma: 0.25 }), "vanishing");
   assert.equal(regime({ ws_spectral_radius: null, ws_spectral_norm: 2, gamma: 1 }), "overflow");
 });
+
+test("the measured regime: shrinking is vanishing, growing exploding, flat neither", async () => {
+  const { measuredRegime } = await import("../../static/js/flowlab.js");
+  assert.equal(measuredRegime(Math.log10(0.68)), "vanishing");
+  assert.equal(measuredRegime(Math.log10(1.3)), "exploding");
+  assert.equal(measuredRegime(0.001), "borderline");
+  assert.equal(measuredRegime(null), null);
+});

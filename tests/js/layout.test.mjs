@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { arrowHead, cellGrid, computeLayout, edges, MAX_CELLS, nodes } from "../../static/js/layout.js";
+import { arrowHead, cellGrid, computeLayout, edges, MAX_CELLS, nodes, zoomWindow } from "../../static/js/layout.js";
 
 test("every node and arrow of the unfolded graph is laid out once", () => {
   const layout = computeLayout({ T: 4, H: 3, width: 900 });
@@ -50,4 +50,19 @@ test("vectors up to 16 values are cells; larger ones collapse to a norm bar", ()
 test("arrow heads end exactly at the target point", () => {
   const d = arrowHead([0, 0], [10, 0], 4);
   assert.ok(d.startsWith("M10,0"));
+});
+
+test("semantic zoom: at long T the middle folds into gaps around the focus column", () => {
+  assert.equal(zoomWindow(40, 20), null);
+  const shown = zoomWindow(200, 100);
+  for (const t of [1, 2, 92, 100, 108, 199, 200]) assert.ok(shown.has(t), `t = ${t}`);
+  assert.ok(!shown.has(50) && !shown.has(150));
+  assert.equal(zoomWindow(200, 1).size, zoomWindow(200, 100).size - 2, "at the edge the window keeps its width");
+  const layout = computeLayout({ T: 200, H: 3, width: 900, shown });
+  assert.deepEqual(layout.gaps.map((g) => [g.from, g.to]), [[3, 91], [109, 198]]);
+  assert.ok(layout.collapsed(50) && !layout.collapsed(100));
+  assert.ok(layout.width < computeLayout({ T: 200, H: 3, width: 900 }).width / 5);
+  const ws = edges(layout).find((e) => e.id === "Ws_92");
+  assert.ok(ws.to[0] > ws.from[0], "the arrow out of a gap points right");
+  for (let t = 1; t <= 200; t += 1) assert.ok(layout.colX(t) >= layout.colX(t - 1), `t = ${t}`);
 });

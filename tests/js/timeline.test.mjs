@@ -3,15 +3,25 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import {
-  accumulate, buildTimeline, chosenStep, droppedKs, stepFocus, termPath,
-} from "../../static/js/timeline.js";
+import { buildTimeline, droppedKs, runningSums, stepFocus, termPath } from "../../static/js/timeline.js";
+import { chosenStep, viewModel } from "../../static/js/viewmodel.js";
 
 const golden = JSON.parse(readFileSync(new URL("../data/bptt-golden.json", import.meta.url), "utf8"));
 
 /** A golden case as the page sees a response: expected values plus T and the weights used. */
 function response(c) {
-  return { ...c.expected, T: c.request.inputs.length, weights: c.request.model.weights };
+  return viewModel({ ...c.expected, T: c.request.inputs.length, weights: c.request.model.weights });
+}
+
+/** The running sums after every step, each continued from the one before (as the page steps). */
+function accumulate(vm, steps) {
+  const out = [];
+  let sums = null;
+  steps.forEach((_, i) => {
+    sums = runningSums(vm, steps, i, sums);
+    out.push(sums);
+  });
+  return out;
 }
 
 function assertClose(actual, expected, path, rtol = 1e-12) {
@@ -35,7 +45,7 @@ test("the lecture example walks forward, then E_3, y_3, s_3, s_2, s_1", () => {
 for (const c of golden.cases) {
   test(`running sums end at each loss step's totals: ${c.name}`, () => {
     const data = response(c);
-    for (const entry of data.terms) {
+    for (const entry of data.raw.terms) {
       const steps = buildTimeline(data, { t: entry.t, mode: "one" });
       const last = accumulate(data, steps).at(-1);
       assertClose(last.Ws, entry.dE_dWs, `t=${entry.t} Ws`);
@@ -66,7 +76,17 @@ test("the chosen loss step falls back to the last one the response has", () => {
   const data = response(golden.cases[2]); // loss steps [2, 4]
   assert.equal(chosenStep(data, 2), 2);
   assert.equal(chosenStep(data, 3), 4);
-  assert.equal(chosenStep({ terms: [] }, 1), null);
+  assert.equal(chosenStep({ lossSteps: [] }, 1), null);
+});
+
+test("a jump gives the same sums as stepping there one by one", () => {
+  const data = response(golden.cases[0]);
+  const steps = buildTimeline(data, { t: 3, mode: "one" });
+  const stepped = accumulate(data, steps).at(-1);
+  const jumped = runningSums(data, steps, steps.length - 1);
+  assert.deepEqual(jumped.Ws, stepped.Ws);
+  const back = runningSums(data, steps, 6, stepped); // backwards: summed again from the start
+  assert.deepEqual(back.Ws, accumulate(data, steps)[6].Ws);
 });
 
 test("the accumulator starts at zero and adds exactly one term per term step", () => {
@@ -83,4 +103,19 @@ test("a term's path runs from E_t down to s_k and its weight arrows", () => {
     edges: ["Wy_3", "Ws_3", "Ws_2", "Wx_2"],
   });
   assert.deepEqual(termPath(1, 1).edges, ["Wy_1", "Ws_1", "Wx_1"]);
+});
+
+test("the folded view lights the cell's part of each step and names the step", async () => {
+  const { foldedFocus } = await import("../../static/js/timeline.js");
+  assert.deepEqual(foldedFocus({ kind: "forward", t: 2 }).nodes, ["s"]);
+  assert.deepEqual(foldedFocus({ kind: "loss", t: 3 }).nodes, ["E"]);
+  assert.deepEqual(foldedFocus({ kind: "output", t: 3 }).edges, ["Wy"]);
+  const term = foldedFocus({ kind: "term", t: 3, k: 1 });
+  assert.ok(term.backward && term.edges.includes("Ws_loop"));
+  assert.match(term.note, /2 times back/);
+});
+
+test("an overflowed value (null in the JSON) has a NaN norm, not 0", async () => {
+  const { norm } = await import("../../static/js/terms.js");
+  assert.ok(Number.isNaN(norm([[1, null]])));
 });

@@ -16,6 +16,7 @@ from jinja2 import pass_context
 
 from app import __version__
 from app.api.middleware.compress import accepts_gzip
+from app.api.routes.limits import limits_of
 from app.config import TEMPLATES_DIR
 
 router = APIRouter(tags=["pages"])
@@ -40,8 +41,9 @@ LONG_CACHE = "public, max-age=31536000"  # the page links it with ?v=<plotly ver
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def get_index(request: Request) -> HTMLResponse:
-    """The explorer page."""
-    return templates.TemplateResponse(request, "index.html")
+    """The explorer page, with the service's limits in its initial data."""
+    limits = limits_of(request.app.state.settings).model_dump()
+    return templates.TemplateResponse(request, "index.html", {"limits": limits})
 
 
 @dataclass(frozen=True)

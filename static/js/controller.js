@@ -1,0 +1,395 @@
+// The controller: the only module that calls the API (api.js). Intents from the views (a
+// control changed, Train, Check the gradients) → the store's state and URL → requests → the
+// store's answers, which the views draw. No drawing here.
+
+import {
+  ApiError, getTaskSample, getTasks, postBptt, postForward, postGradcheck, postTrain,
+} from "./api.js";
+import { gradientGap } from "./flowlab.js";
+import { fullFits } from "./limits.js";
+import { presetMatches } from "./presets.js";
+import { PROPS, bpttRequest, hashFromState, stateFromHash } from "./state.js";
+import {
+  CHUNK_STEPS, applyChunk, emptyRun, predictionSeries, runKey, runModel, sampleKey, trainControlForLoc, trainRequest,
+} from "./trainrun.js";
+import { viewModel } from "./viewmodel.js";
+
+const GRAPH_EVERY_MS = 1000; // while training, the graph follows the weights at most this often
+const PREDICT_EVERY_MS = 500; // the prediction plot redraws at most twice a second anyway
+
+/** Call `fn` at most once per `ms`, never twice at once; calls in between coalesce. */
+export function throttle(fn, ms) {
+  let timer = null;
+  let last = 0;
+  let running = false;
+  let again = false;
+  const run = async () => {
+    timer = null;
+    running = true;
+    last = performance.now();
+    try {
+      await fn();
+    } finally {
+      running = false;
+      if (again) {
+        again = false;
+        schedule();
+      }
+    }
+  };
+  function schedule() {
+    if (running) {
+      again = true;
+      return;
+    }
+    if (timer) return;
+    timer = setTimeout(run, Math.max(0, last + ms - performance.now()));
+  }
+  return schedule;
+}
+
+const asErrors = (err) => (err instanceof ApiError ? err.errors : [{ loc: [], msg: String(err.message || err) }]);
+
+/** The first store value: the state from the URL, the server's limits, nothing answered yet. */
+export function initialStore(state, limits) {
+  return {
+    state,
+    limits,
+    answer: null, // {vm, state, body, ms}: the last good /api/bptt answer and what asked for it
+    graphErrors: [], // the server's messages about the graph's request [{loc, msg}]
+    fieldErrors: {}, // client checks of the Model controls {name: message}
+    busy: false,
+    compare: null, // {K, gaps, full, trunc}: full against truncated BPTT (the lab)
+    compareError: "",
+    gradcheck: null, // {result} or {error} or {note}
+    tasks: null, // Map name → task once the list arrived
+    run: { ...emptyRun(), gen: 0 }, // the training run: trained weights, optimizer buffers, history
+    training: { playing: false, inflight: false, status: "", errors: [], keepCurves: false },
+    prediction: null, // {series, title}: the prediction plot
+  };
+}
+
+export class Controller {
+  /** store: a Store of initialStore(); nav: {hash(), push(hash), replace(hash)} (the browser's history). */
+  constructor(store, nav) {
+    this.store = store;
+    this.nav = nav;
+    this.graphCtl = null; // AbortController of the graph's request
+    this.graphKey = null; // key of the last graph request sent (a refused one is not retried)
+    this.cmpCtl = null;
+    this.gcCtl = null;
+    this.samples = new Map(); // sampleKey → Promise of a task's sample
+    this.tasksReady = null;
+    this.gen = 0; // bumped by every training reset: answers of an older run are dropped
+    this.busyTimer = null;
+    this.refreshGraphSoon = throttle(() => this.fetchGraph(), GRAPH_EVERY_MS);
+    this.refreshPrediction = throttle(() => this.predict(), PREDICT_EVERY_MS);
+  }
+
+  get state() {
+    return this.store.get().state;
+  }
+
+  // ---------------------------------------------------------------- state and URL
+
+  /** Apply a change: the new state → URL (a history entry when `push`) → requests. */
+  setState(patch, { push = true } = {}) {
+    const current = this.state;
+    let next = { ...current, ...patch };
+    if (next.preset && !presetMatches(next.preset, next)) next = { ...next, preset: "" }; // a changed value ends the preset
+    const hash = hashFromState(next);
+    if (push && hash !== this.nav.hash()) this.nav.push(hash);
+    else this.nav.replace(hash);
+    this.apply(next);
+  }
+
+  /** The URL changed (back / forward / a pasted link). */
+  fromUrl(hash) {
+    this.apply(stateFromHash(hash));
+  }
+
+  /** Only the animation step changed: no history entry, no request. */
+  setStep(step) {
+    const next = { ...this.state, step };
+    this.nav.replace(hashFromState(next));
+    this.store.set({ state: next });
+  }
+
+  apply(next) {
+    const prev = this.state;
+    this.store.set({ state: next });
+    if (runKey(next) !== runKey(prev)) this.resetRun({ keepCurves: true, graph: false });
+    if (sampleKey(next) !== sampleKey(prev) || fixedKey(next) !== fixedKey(prev)) this.refreshPrediction();
+    this.requestGraph();
+    if (next.cK !== prev.cK) this.compare();
+  }
+
+  /** A control's client check failed: its message stands beside it, nothing is sent. */
+  fieldError(name, msg) {
+    const fieldErrors = { ...this.store.get().fieldErrors };
+    if (msg) fieldErrors[name] = msg;
+    else delete fieldErrors[name];
+    this.store.set({ fieldErrors });
+  }
+
+  // ---------------------------------------------------------------- the graph's answer
+
+  /** Key of what the graph's request depends on: the request properties and the trained weights. */
+  keyOf(state) {
+    const { run } = this.store.get();
+    return JSON.stringify([requestKey(state), run.weights ? `${this.gen}:${run.step}` : null]);
+  }
+
+  /** Fetch the graph's answer when what it depends on changed since the last request. */
+  requestGraph() {
+    if (this.keyOf(this.state) !== this.graphKey) this.fetchGraph();
+  }
+
+  async fetchGraph() {
+    const state = this.state;
+    const { limits, run } = this.store.get();
+    this.graphKey = this.keyOf(state);
+    if (this.graphCtl) this.graphCtl.abort();
+    const controller = new AbortController();
+    this.graphCtl = controller;
+    clearTimeout(this.busyTimer);
+    this.busyTimer = setTimeout(() => this.store.set({ busy: true }), 300);
+    try {
+      const task = await this.taskOf(state);
+      const sample = task ? await this.sampleFor(state) : null;
+      if (controller.signal.aborted) return;
+      const T = sample ? sample.inputs.length : sequenceLength(state);
+      const nIn = task ? task.n_in : 1;
+      const detail = fullFits({ T, H: state.H, nIn }, limits) ? "full" : "norms";
+      const body = bpttRequest(state, { task, sample, weights: run.weights, detail });
+      const { data, ms } = await postBptt(body, { signal: controller.signal });
+      // parsing the answer was one task; the view-model and the redraw are the next
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (controller.signal.aborted) return;
+      const vm = viewModel(data, { model: body.model, task: state.task });
+      this.store.set({ answer: { vm, state, body, ms }, graphErrors: [] });
+      // while training the graph follows every chunk; the comparison waits for the pause
+      if (!this.store.get().training.playing) this.compare();
+    } catch (err) {
+      if (err.name === "AbortError") return;
+      this.store.set({ graphErrors: asErrors(err) });
+    } finally {
+      if (this.graphCtl === controller) {
+        this.graphCtl = null;
+        clearTimeout(this.busyTimer);
+        if (this.store.get().busy) this.store.set({ busy: false });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- the lab
+
+  /** K of the full-vs-truncated comparison: within 1..T−1. */
+  compareK() {
+    const { answer } = this.store.get();
+    const T = answer ? answer.vm.T : this.state.T;
+    return Math.max(1, Math.min(this.state.cK, Math.max(1, T - 1)));
+  }
+
+  /**
+   * Full and truncated BPTT on the graph's sequence (detail "norms"). With full BPTT on the
+   * graph its answer is the full side: one request, the truncated one.
+   */
+  async compare() {
+    const { answer } = this.store.get();
+    if (!answer) return;
+    const K = this.compareK();
+    if (this.cmpCtl) this.cmpCtl.abort();
+    const controller = new AbortController();
+    this.cmpCtl = controller;
+    const base = { ...answer.body, detail: "norms" };
+    try {
+      const truncP = postBptt({ ...base, truncate: K }, { signal: controller.signal });
+      const fullP = answer.body.truncate === null
+        ? Promise.resolve({ data: answer.vm.raw })
+        : postBptt({ ...base, truncate: null }, { signal: controller.signal });
+      const [full, trunc] = await Promise.all([fullP, truncP]);
+      if (controller.signal.aborted) return;
+      const gaps = gradientGap(full.data, trunc.data);
+      this.store.set({ compare: { K, gaps, full: full.data.grads.Ws, trunc: trunc.data.grads.Ws }, compareError: "" });
+    } catch (err) {
+      if (err.name === "AbortError") return;
+      this.store.set({ compareError: asErrors(err).map((e) => e.msg).join(" ") }); // the last good comparison stays
+    } finally {
+      if (this.cmpCtl === controller) this.cmpCtl = null;
+    }
+  }
+
+  /** /api/gradcheck for the model and sequence of the graph's answer. */
+  async gradcheck() {
+    const { answer } = this.store.get();
+    if (!answer) return;
+    const { model, inputs, targets, s0, loss_steps } = answer.body;
+    const request = { model, inputs, targets, loss_steps, ...(s0 ? { s0 } : {}) };
+    if (this.gcCtl) this.gcCtl.abort();
+    const controller = new AbortController();
+    this.gcCtl = controller;
+    this.store.set({ gradcheck: { running: true } });
+    try {
+      const { data } = await postGradcheck(request, { signal: controller.signal });
+      this.store.set({ gradcheck: { result: data, vm: answer.vm } });
+    } catch (err) {
+      if (err.name === "AbortError") return;
+      this.store.set({ gradcheck: { error: asErrors(err).map((e) => e.msg).join(" ") } });
+    } finally {
+      if (this.gcCtl === controller) this.gcCtl = null;
+    }
+  }
+
+  // ---------------------------------------------------------------- tasks and samples
+
+  loadTasks() {
+    this.tasksReady = getTasks()
+      .then((list) => this.store.set({ tasks: new Map(list.map((task) => [task.name, task])) }))
+      .catch((err) => this.trainErrors(err));
+    return this.tasksReady;
+  }
+
+  async taskOf(state) {
+    if (!state.task) return null;
+    await this.tasksReady;
+    const { tasks } = this.store.get();
+    return (tasks && tasks.get(state.task)) ?? null;
+  }
+
+  /** A task's sample for the state's (task, T, seed), fetched once; or the graph's own sequence. */
+  async sampleFor(state) {
+    if (!state.task) {
+      const body = bpttRequest(state);
+      return { inputs: body.inputs, targets: body.targets, loss_steps: body.loss_steps };
+    }
+    const key = sampleKey(state);
+    if (!this.samples.has(key)) {
+      const promise = getTaskSample(state.task, { T: state.T, seed: state.seed });
+      promise.catch(() => this.samples.delete(key)); // a refused sample is asked again next time
+      this.samples.set(key, promise);
+    }
+    return this.samples.get(key);
+  }
+
+  /** The prediction plot's data: /api/forward on the sample with the current weights. */
+  async predict() {
+    const state = this.state;
+    if (Object.keys(this.store.get().fieldErrors).length) return;
+    try {
+      const task = await this.taskOf(state);
+      const sample = await this.sampleFor(state);
+      if (!sample.inputs.length) return;
+      const { run } = this.store.get();
+      const model = runModel(state, task, run.weights);
+      const body = { model, inputs: sample.inputs, targets: sample.targets, loss_steps: sample.loss_steps };
+      const { data } = await postForward(body);
+      const series = predictionSeries(sample, data.steps.map((s) => s.y), state.task);
+      const name = task ? task.title : "the graph's sequence";
+      const when = run.step ? `after ${run.step} steps` : "initial weights";
+      this.store.set({ prediction: { series, title: `Predictions: ${name} (${when})` } });
+    } catch (err) {
+      // the same request for the graph shows the message beside its control
+      this.setTraining({ status: `Predictions not updated: ${err.message || err}` });
+    }
+  }
+
+  // ---------------------------------------------------------------- training
+
+  setTraining(patch) {
+    this.store.set({ training: { ...this.store.get().training, ...patch } });
+  }
+
+  trainErrors(err) {
+    const errors = asErrors(err).map(({ loc, msg }) => ({ name: trainControlForLoc(loc) ?? "general", msg }));
+    this.setTraining({ errors, status: "Training stopped; the curves and the weights so far are kept." });
+  }
+
+  async trainPlay() {
+    if (this.store.get().training.playing) return;
+    this.setTraining({ playing: true });
+    while (this.store.get().training.playing) {
+      const ok = await this.trainChunk(CHUNK_STEPS);
+      if (!ok) break;
+    }
+    this.trainPause();
+  }
+
+  /** Stop issuing requests; a chunk in flight is still applied when it returns. */
+  trainPause() {
+    const was = this.store.get().training.playing;
+    this.setTraining({ playing: false });
+    if (was) this.compare();
+  }
+
+  async trainStep() {
+    const { training } = this.store.get();
+    if (training.playing || training.inflight) return;
+    await this.trainChunk(1);
+  }
+
+  /** Send one chunk and fold its answer into the run; false when play should stop. */
+  async trainChunk(steps) {
+    if (this.store.get().training.inflight) return false;
+    const gen = this.gen;
+    this.setTraining({ inflight: true });
+    try {
+      const state = this.state;
+      const task = await this.taskOf(state);
+      if (state.task && !task) return false; // the task list could not be loaded
+      const fixed = task ? null : await this.sampleFor(state);
+      const body = trainRequest(state, task, this.store.get().run, { steps, fixed });
+      const { data, ms } = await postTrain(body);
+      if (gen !== this.gen) return false; // reset while it ran: drop it
+      const run = { ...applyChunk(this.store.get().run, data), gen };
+      if (data.optimizer_state.name !== this.state.opt) run.optimizerState = null;
+      this.store.set({ run });
+      this.setTraining({ errors: [], keepCurves: false, status: `${steps} step${steps > 1 ? "s" : ""} in ${Math.round(ms)} ms.` });
+      this.refreshPrediction();
+      this.refreshGraphSoon();
+      return !data.diverged;
+    } catch (err) {
+      if (gen === this.gen) this.trainErrors(err);
+      return false;
+    } finally {
+      this.setTraining({ inflight: false });
+    }
+  }
+
+  /**
+   * Back to the seeded weights: no history, empty curves, the graph redrawn. A new model
+   * (`keepCurves`: hidden size, Φ, seed or task changed) keeps the old curves on screen until
+   * its first chunk arrives, so a refused value loses nothing.
+   */
+  resetRun({ graph = true, keepCurves = false } = {}) {
+    this.gen += 1;
+    const hadCurves = this.store.get().run.history.length > 0 || this.store.get().training.keepCurves;
+    this.store.set({ run: { ...emptyRun(), gen: this.gen } });
+    this.setTraining({
+      playing: false,
+      errors: [],
+      keepCurves: keepCurves && hadCurves,
+      status: keepCurves
+        ? "New model: training starts from its seeded weights (the curves show the last run until then)."
+        : "Reset: the initial (seeded) weights.",
+    });
+    this.refreshPrediction();
+    if (graph) this.refreshGraphSoon();
+  }
+}
+
+/** The request properties of a state, as a key. */
+function requestKey(state) {
+  return JSON.stringify(PROPS.filter((p) => p.request).map((p) => state[p.name]));
+}
+
+/** The key of the page's own sequence (no task): a change redraws the prediction. */
+function fixedKey(state) {
+  return state.task ? "" : JSON.stringify([state.T, state.seq, state.xs, state.ds, state.loss]);
+}
+
+/** T of the page's own sequence: the custom list's length or the T control. */
+function sequenceLength(state) {
+  if (state.seq !== "custom") return state.T;
+  return String(state.xs).split(/[,\s;]+/).filter((s) => s.length > 0).length;
+}
