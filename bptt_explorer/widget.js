@@ -52,54 +52,57 @@ const DECADES = 6; // the flow map shows six decades below the largest term
 
 async function render({ model, el }) {
   const load = moduleUrls(model.get("modules"));
-  const [{ UnfoldedGraph }, { Accumulator }, { Heatmap }, tl, { norm }] = await Promise.all(
-    ["unfolded.js", "accumulator.js", "heatmap.js", "timeline.js", "terms.js"].map((m) => import(load(m))),
+  const [{ UnfoldedGraph }, { Accumulator }, { Heatmap }, tl, { viewModel, chosenStep }] = await Promise.all(
+    ["unfolded.js", "accumulator.js", "heatmap.js", "timeline.js", "viewmodel.js"].map((m) => import(load(m))),
   );
   const root = el.shadowRoot ?? el.attachShadow({ mode: "open" });
   root.innerHTML = `<style>${model.get("css")}</style>${HTML}`;
   const $ = (sel) => root.querySelector(sel);
   const widget = $(".bx-widget");
   const data = JSON.parse(model.get("data"));
-  const t = tl.chosenStep(data, model.get("t") || data.T);
-  const timeline = tl.buildTimeline(data, { t, mode: "t" });
-  const accs = tl.accumulate(data, timeline);
-  const delta = (term) => term.dE_dz ?? term.dE_da;
-  const maxDelta = Math.max(1e-300, ...(data.terms || []).flatMap((e) => e.k.map((term) => norm(delta(term)))));
+  const vm = viewModel(data, { model: JSON.parse(model.get("model_spec")) });
+  const t = chosenStep(vm, model.get("t") || vm.T);
+  const timeline = tl.buildTimeline(vm, { t, mode: "t" });
+  let sums = null;
   const graph = new UnfoldedGraph($("#unfolded"));
-  graph.render(data, { width: Math.max(480, el.clientWidth || 900) });
+  graph.render(vm, { width: Math.max(480, el.clientWidth || 900), fit: true });
   graph.setView("unfolded");
   const accWs = new Accumulator($("#acc-Ws"), "Ws");
   const accWx = new Accumulator($("#acc-Wx"), "Wx");
-  accWs.setup(data, { t, mode: "t", K: model.get("truncate") });
-  accWx.setup(data, { t, mode: "t", K: model.get("truncate") });
+  accWs.setup(vm, { t, mode: "t", K: model.get("truncate") });
+  accWx.setup(vm, { t, mode: "t", K: model.get("truncate") });
   drawFlow(new Heatmap($(".bx-flowmap"), { budget: 260, max: 30, label: "log₁₀‖C^Ws‖" }), data.flow.Ws);
 
   const show = () => {
     const i = Math.max(0, Math.min(model.get("step"), timeline.length - 1));
     const step = timeline[i];
-    const focus = tl.stepFocus(step, data.T);
+    const focus = tl.stepFocus(step, vm.T);
     const backward = ["loss", "output", "term"].includes(step.kind);
     const weights = new Map();
     if (backward) weights.set(`Wy_${t}`, { norm: 1, max: 1 });
     if (step.kind === "term") {
-      for (const term of data.terms.find((e) => e.t === t).k) {
-        if (term.k < step.k) continue;
-        const w = { norm: norm(delta(term)), max: maxDelta };
-        weights.set(`Ws_${term.k}`, w);
-        weights.set(`Wx_${term.k}`, w);
+      for (const k of vm.keptKs(t)) {
+        if (k < step.k) continue;
+        const w = { norm: vm.deltaNorm(t, k), max: vm.maxDelta };
+        weights.set(`Ws_${k}`, w);
+        weights.set(`Wx_${k}`, w);
       }
     }
     const dropped = tl.droppedKs(t, model.get("truncate")).flatMap((k) => [`Ws_${k}`, `Wx_${k}`]);
-    graph.setFocus({ ...focus, dropped, weights, backward });
+    graph.setFocus({ ...focus, dropped, weights, backward, folded: tl.foldedFocus(step) });
+    sums = tl.runningSums(vm, timeline, i, sums);
     const doneKs = new Set(timeline.slice(1, i + 1).filter((s) => s.kind === "term").map((s) => s.k));
-    const info = { added: accs[i].added, stepKey: i, currentK: step.kind === "term" ? step.k : null, doneKs };
-    accWs.update(accs[i], info);
-    accWx.update(accs[i], info);
-    $(".bx-caption").textContent = tl.caption(step, data.T);
+    const info = { added: sums.added, stepKey: i, currentK: step.kind === "term" ? step.k : null, doneKs };
+    const last = backward && i === timeline.length - 1;
+    for (const [acc, W] of [[accWs, "Ws"], [accWx, "Wx"]]) {
+      const termNorm = step.kind === "term" ? vm.termNorm(step.t, step.k, W) : null;
+      acc.update(sums, { ...info, termNorm, total: last && vm.lossSteps.length === 1 ? vm.gradNorms[W] : null });
+    }
+    $(".bx-caption").textContent = tl.caption(step, vm.T, { lossKind: vm.lossKind, output: vm.output });
     $(".bx-count").textContent = `${i + 1} / ${timeline.length}`;
     $(".bx-prev").disabled = i === 0;
     $(".bx-next").disabled = i === timeline.length - 1;
-    $(".acc-done").hidden = !(backward && i === timeline.length - 1);
+    $(".acc-done").hidden = !(last && vm.finite);
     widget.dataset.step = String(i);
     widget.dataset.stepKind = step.kind;
   };

@@ -1,8 +1,8 @@
 """show(config, params, x, d): the unfolded graph, term by term, in a Jupyter notebook.
 
-An anywidget whose front end is the page's own ES modules (static/js: the unfolded graph, the
-running sums, the heatmaps, the timeline), sent with the BPTT answer as widget state, so it works
-offline and draws exactly what the page draws. anywidget is needed only here.
+An anywidget whose front end is the page's own ES modules (static/js: the view-model, the
+unfolded graph, the running sums, the heatmaps, the timeline), sent with the BPTT answer as
+widget state, so it works offline and draws exactly what the page draws (anywidget: only here).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from app.rnn import RNNConfig, Weights, bptt
 from app.rnn.problem import LossSteps
 
 HERE = Path(__file__).resolve().parent
-ENTRY_MODULES = ("unfolded.js", "accumulator.js", "heatmap.js", "timeline.js", "terms.js")
+ENTRY_MODULES = ("unfolded.js", "accumulator.js", "heatmap.js", "timeline.js", "viewmodel.js")
 IMPORT = re.compile(r'from\s+"\./([\w.-]+\.js)"')
 
 
@@ -80,6 +80,7 @@ def _widget_class() -> type:
         modules = traitlets.Dict().tag(sync=True)
         css = traitlets.Unicode().tag(sync=True)
         data = traitlets.Unicode().tag(sync=True)
+        model_spec = traitlets.Unicode("{}").tag(sync=True)  # {output, loss}: the captions follow
         t = traitlets.Int(0).tag(sync=True)
         truncate = traitlets.Int(0).tag(sync=True)
         step = traitlets.Int(0).tag(sync=True)
@@ -113,6 +114,7 @@ def show(
         modules=page_modules(),
         css=widget_css(),
         data=data,
+        model_spec=orjson.dumps({"output": config.output, "loss": config.loss}).decode(),
         t=t or 0,
         truncate=truncate or 0,
     )

@@ -20,7 +20,7 @@ from bptt_explorer.widget import page_modules  # noqa: E402
 
 def test_the_widget_gets_the_pages_modules_and_everything_they_import() -> None:
     sources = page_modules()
-    assert {"unfolded.js", "accumulator.js", "heatmap.js", "timeline.js", "layout.js"} <= set(
+    assert {"unfolded.js", "accumulator.js", "viewmodel.js", "timeline.js", "layout.js"} <= set(
         sources
     )
     for name, code in sources.items():
