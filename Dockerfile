@@ -1,4 +1,19 @@
 # BPTT Explorer: the web app, no dev tools. Build: docker build -t bptt-explorer .
+# Stage 1 builds the wheel (it carries templates/ and static/ as package data); stage 2
+# installs it, non-editable, so the app serves its page from site-packages.
+FROM python:3.11-slim AS wheel
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY app app
+COPY bptt_explorer bptt_explorer
+COPY templates templates
+COPY static static
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /dist .
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -8,15 +23,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /srv/bptt-explorer
 
-# Dependencies first (cached layer), then the code. The app reads templates/ and static/ from
-# beside the app package, so it is installed in place (editable) from this directory.
-COPY pyproject.toml README.md ./
-COPY app/__init__.py app/__init__.py
-RUN pip install --no-cache-dir . && pip uninstall -y bptt-explorer
-COPY app app
-COPY templates templates
-COPY static static
-RUN pip install --no-cache-dir --no-deps -e . \
+# The dependencies first (a cached layer while only the code changes), then the wheel.
+COPY pyproject.toml /tmp/pyproject.toml
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('/tmp/pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+    && pip install --no-cache-dir -r /tmp/requirements.txt \
+    && rm /tmp/pyproject.toml /tmp/requirements.txt
+COPY --from=wheel /dist /tmp/dist
+RUN pip install --no-cache-dir --no-deps /tmp/dist/*.whl \
+    && rm -rf /tmp/dist \
     && groupadd --system --gid 10001 bptt \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin bptt
 

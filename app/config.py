@@ -15,9 +15,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app import __version__
 
-ROOT_DIR = Path(__file__).resolve().parent.parent  # the checkout (editable install)
-TEMPLATES_DIR = ROOT_DIR / "templates"
-STATIC_DIR = ROOT_DIR / "static"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def data_dir(name: str) -> Path:
+    """templates/ or static/: inside the installed package (a wheel puts them in app/), else
+    beside app/ (a checkout, or an editable install of it)."""
+    installed = PACKAGE_DIR / name
+    return installed if installed.is_dir() else PACKAGE_DIR.parent / name
+
+
+TEMPLATES_DIR = data_dir("templates")
+STATIC_DIR = data_dir("static")
 
 LogLevel = Literal["critical", "error", "warning", "info", "debug"]
 

@@ -106,6 +106,7 @@ def config_from_spec(spec: ModelSpec) -> RNNConfig:
         loss=spec.loss,
         bias=spec.bias,
         cell=spec.cell,
+        reduction=spec.reduction,
     )
 
 

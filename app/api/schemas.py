@@ -167,6 +167,11 @@ class ModelSpec(BaseModel):
     output: OutputName = Field(default="linear", description="y_t = o_t or softmax(o_t)")
     loss: LossName = Field(default="squared_error", description="cross_entropy needs softmax")
     bias: bool = Field(default=False, description="adds bs and by")
+    reduction: Literal["sum", "mean"] = Field(
+        default="sum",
+        description='"sum": E = Σ_{t∈L} E_t (the lecture\'s); "mean": PyTorch\'s MSELoss / '
+        "CrossEntropyLoss, E divided by |L|·n_out (squared error) or |L| (cross-entropy)",
+    )
     weights: WeightsSpec | None = Field(default=None, description="null: initialised from seed")
     seed: int = Field(default=0, ge=0, le=SEED_MAX, description="same seed, same weights")
     ws_spectral_radius: float | None = Field(

@@ -25,6 +25,7 @@ from app.api.schemas import (
     OutputName,
     Vector,
     WeightsOut,
+    _check_vector,
     _error,
     _raise,
     _sequence_errors,
@@ -45,6 +46,9 @@ class TaskParamOut(BaseModel):
     default: int | float | str | bool
     min: float | None = None
     max: float | None = None
+    choices: list[str] | None = Field(
+        default=None, exclude_if=lambda v: v is None, description='"str": the allowed values'
+    )
     description: str
 
 
@@ -191,6 +195,19 @@ class OptimizerStateSpec(BaseModel):
         return {buf: getattr(self, buf) for buf in BUFFERS[self.name]}
 
 
+def _state_errors(model: ModelSpec, s0: Vector | None, c0: Vector | None) -> list[InitErrorDetails]:
+    """s0 (and c0, LSTM only) of length n_hidden: what a task run with carry_state starts from."""
+    errors: list[InitErrorDetails] = []
+    if s0 is not None:
+        errors += _check_vector("s0", ("s0",), s0, model.n_hidden, "n_hidden")
+    if c0 is not None and model.cell != "lstm":
+        msg = f"c0 is the LSTM's initial cell state; cell '{model.cell}' has none (omit c0)"
+        errors.append(_error(("c0",), msg, c0))
+    elif c0 is not None:
+        errors += _check_vector("c0", ("c0",), c0, model.n_hidden, "n_hidden")
+    return errors
+
+
 class TrainRequest(BaseModel):
     """Train for `steps` updates; continue a run by sending back what the last chunk returned."""
 
@@ -216,6 +233,16 @@ class TrainRequest(BaseModel):
         le=MAX_STEP_COUNT,
         description="steps already taken (the previous chunk's `step`)",
     )
+    carry_state: bool = Field(
+        default=False,
+        description="step n+1 starts from step n's last state (no gradient across windows); "
+        "the first from data.s0 (data.c0). The answer's s_last (c_last) continues the run",
+    )
+    split_bias: bool = Field(
+        default=False,
+        description="cell rnn with bias: train bs as torch.nn.RNN's two vectors bias_ih + "
+        "bias_hh (each gets ∂E/∂bs: bs moves by two updates, counts twice in clipping)",
+    )
 
     @model_validator(mode="after")
     def _check_fit(self) -> TrainRequest:
@@ -227,6 +254,12 @@ class TrainRequest(BaseModel):
                 self.model, data.inputs, data.targets, data.s0, data.loss_steps, data.c0
             )
             errors += [{**e, "loc": ("data", *e["loc"])} for e in found]
+        if data.task is not None and self.carry_state:  # the first window's initial state
+            found = _state_errors(self.model, data.s0, data.c0)
+            errors += [{**e, "loc": ("data", *e["loc"])} for e in found]
+        if self.split_bias and not (self.model.cell == "rnn" and self.model.bias):
+            msg = "split_bias needs cell 'rnn' with bias true (the gated cells hold bx and bs)"
+            errors.append(_error(("split_bias",), msg, True))
         state = self.optimizer_state
         if state is not None and state.name != self.optimizer.name:
             msg = f"optimizer_state is for {state.name!r}, the optimizer is {self.optimizer.name!r}"
@@ -275,3 +308,13 @@ class TrainResponse(BaseModel):
     history: list[HistoryOut]
     diverged: bool = Field(description="stopped at a non-finite loss, gradient or weight")
     step: int = Field(description="steps taken over the whole run: the next chunk's start_step")
+    s_last: list[OutFloat] | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="with carry_state: the state the next step starts from (send as data.s0)",
+    )
+    c_last: list[OutFloat] | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="with carry_state, LSTM: the next step's cell state (send as data.c0)",
+    )

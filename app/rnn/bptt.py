@@ -135,14 +135,23 @@ def _start(problem: Problem) -> tuple[Cell, Forward, object, Array, Array]:
     cell = get_cell(problem.config.cell)
     fwd = cell.forward(problem.config, problem.weights, problem.x, problem.s0, problem.c0)
     local = cell.local(problem.config, problem.weights, fwd)
-    E = step_losses(problem.config, fwd.y, problem.d, fwd.o)  # (T,)
+    L = len(problem.steps)
+    E = step_losses(problem.config, fwd.y, problem.d, fwd.o, L)  # (T,)
     with np.errstate(all="ignore"):
         eps = dE_do(problem.config.output, problem.config.loss, fwd.y, problem.d)  # (T, n_out)
+        if problem.config.reduction != "sum":
+            eps = eps * problem.config.loss_scale(L)  # back through E = Σ E_t / N
     return cell, fwd, local, E, eps
 
 
 def gradients(problem: Problem) -> tuple[float, Weights]:
     """E and ∂E/∂W (truncated when asked) with no per-term bookkeeping: for training."""
+    loss, grads, _ = gradients_and_forward(problem)
+    return loss, grads
+
+
+def gradients_and_forward(problem: Problem) -> tuple[float, Weights, Forward]:
+    """gradients(problem) and the forward pass they came from (training carries its state)."""
     cell, fwd, local, E, eps = _start(problem)
     if problem.full:
         ds, dx = _total_deltas(cell, problem.weights, local, _inject(problem, eps))
@@ -154,7 +163,7 @@ def gradients(problem: Problem) -> tuple[float, Weights]:
         )
         ds, dx = sweep.delta_s_sum, sweep.delta_x_sum
     loss = float(np.sum(E[problem.mask]))
-    return loss, _grads_from_deltas(problem, fwd, ds, dx, eps)
+    return loss, _grads_from_deltas(problem, fwd, ds, dx, eps), fwd
 
 
 def backprop(

@@ -26,7 +26,7 @@ def total_loss(problem: Problem) -> float:
     """E = Σ_{t ∈ L} E_t."""
     p = problem
     fwd = forward(p.config, p.weights, p.x, p.s0, p.c0)
-    return float(np.sum(step_losses(p.config, fwd.y, p.d, fwd.o)[p.mask]))
+    return float(np.sum(step_losses(p.config, fwd.y, p.d, fwd.o, len(p.steps))[p.mask]))
 
 
 def central_differences(

@@ -3,6 +3,9 @@
 y_t = o_t  or  softmax(o_t)
 E_t = Σ_j (d_tj − y_tj)²        squared_error
 E_t = −Σ_j d_tj log y_tj        cross_entropy (softmax only)
+E   = Σ_{t ∈ L} E_t             reduction "sum" (the lecture's)
+E   = Σ_{t ∈ L} E_t / N         reduction "mean" (PyTorch's MSELoss / CrossEntropyLoss):
+                                N = |L|·n_out for squared error, |L| for cross-entropy
 """
 
 from typing import Literal
@@ -14,6 +17,7 @@ Output = Literal["linear", "softmax"]
 Loss = Literal["squared_error", "cross_entropy"]
 OUTPUTS: tuple[Output, ...] = ("linear", "softmax")
 LOSSES: tuple[Loss, ...] = ("squared_error", "cross_entropy")
+REDUCTIONS = ("sum", "mean")
 
 Array = NDArray[np.float64]
 
@@ -45,6 +49,16 @@ def per_step_loss(output: str, loss: str, o: Array, y: Array, d: Array) -> Array
         ce: Array = -np.sum(d * log_softmax(o), axis=-1)  # log y from o: finite when y underflows
         return ce
     raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(LOSSES)}")
+
+
+def loss_scale(loss: str, reduction: str, n_loss_steps: int, n_out: int) -> float:
+    """1 for "sum"; 1/N for "mean" (N = |L|·n_out for squared error, |L| for cross-entropy):
+    E_t and ε_t are scaled by it, so every term still sums to the total."""
+    if reduction == "sum":
+        return 1.0
+    if reduction != "mean":
+        raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
+    return 1.0 / (n_loss_steps * n_out if loss == "squared_error" else n_loss_steps)
 
 
 def dE_do(output: str, loss: str, y: Array, d: Array) -> Array:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .losses import LOSSES, OUTPUTS, output_layer, per_step_loss
+from .losses import LOSSES, OUTPUTS, REDUCTIONS, loss_scale, output_layer, per_step_loss
 from .weights import Array, Weights
 
 RNNParams = Weights  # the lecture's name for the parameters: one type for weights and gradients
@@ -33,6 +33,7 @@ class RNNConfig:
     loss: str = "squared_error"
     bias: bool = False
     cell: str = "rnn"
+    reduction: str = "sum"  # E = Σ_{t ∈ L} E_t, or "mean": divided by |L|·n_out (PyTorch's)
 
     def __post_init__(self) -> None:
         for name in ("n_in", "n_hidden", "n_out"):
@@ -52,6 +53,12 @@ class RNNConfig:
             raise ValueError(f"loss must be one of {', '.join(LOSSES)}")
         if self.loss == "cross_entropy" and self.output != "softmax":
             raise ValueError("loss 'cross_entropy' needs output 'softmax'")
+        if self.reduction not in REDUCTIONS:
+            raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}")
+
+    def loss_scale(self, n_loss_steps: int) -> float:
+        """What E_t is multiplied by: 1 ("sum"), or 1/(|L|·n_out) or 1/|L| ("mean")."""
+        return loss_scale(self.loss, self.reduction, n_loss_steps, self.n_out)
 
     @property
     def gates(self) -> tuple[str, ...]:
@@ -170,11 +177,18 @@ def output_of(config: RNNConfig, params: Weights, s: Array) -> tuple[Array, Arra
     return o, output_layer(config.output, o)
 
 
-def step_losses(config: RNNConfig, y: Array, d: Array, o: Array | None = None) -> Array:
-    """E_t for every step t, (T,). Pass o: cross-entropy from o stays finite when y underflows."""
+def step_losses(
+    config: RNNConfig, y: Array, d: Array, o: Array | None = None, n_loss_steps: int | None = None
+) -> Array:
+    """E_t for every step t, (T,), scaled by the reduction over n_loss_steps (default T).
+
+    Pass o: cross-entropy from o stays finite when y underflows."""
     d = np.asarray(d, dtype=np.float64)
     if o is None:
         with np.errstate(divide="ignore"):
             o = np.log(y) if config.output == "softmax" else y
     with np.errstate(all="ignore"):
-        return per_step_loss(config.output, config.loss, o, y, d)
+        E = per_step_loss(config.output, config.loss, o, y, d)  # (T,)
+        if config.reduction == "sum":
+            return E
+        return E * config.loss_scale(len(y) if n_loss_steps is None else n_loss_steps)

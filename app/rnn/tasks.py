@@ -9,6 +9,8 @@ Tasks (all with the lecture's default model: no biases, tanh state):
 - ``sine``: the lecture's Simple_RNN notebook. x_t = sin(θ_t), d_t = sin(θ_{t+1}) with θ on an
   even grid of ``steps_per_cycle`` steps per period (40: T = 20 covers [0, π] as in the
   notebook); the seed draws the phase (and, with ``freq_jitter`` > 0, the frequency).
+  ``windows="consecutive"`` makes a training run's windows follow each other on one wave, as
+  the notebook's do: sample n covers the steps start + (n−1)·T .. start + n·T.
 - ``echo``: x_t uniform in [-1, 1], d_t = x_{t-delay} (0 before); loss on the steps t > delay.
 - ``adding``: x_t = (value_t uniform in [0, 1], marker_t ∈ {0, 1}); one marker in the first
   half, one in the second; the loss is on the last step only, d_T = the sum of the two marked
@@ -72,6 +74,7 @@ class TaskParam:
     description: str
     low: float | None = None
     high: float | None = None
+    choices: tuple[str, ...] = ()  # "str" parameters: the allowed values (empty: any)
 
     def check(self, value: object) -> ParamValue:
         """The value if it has the right type and lies in [low, high]; TaskParamError otherwise."""
@@ -82,6 +85,9 @@ class TaskParam:
         if self.kind == "str":
             if not isinstance(value, str):
                 raise TaskParamError(self.name, f"{self.name} must be a string, got {value!r}")
+            if self.choices and value not in self.choices:
+                allowed = " or ".join(repr(c) for c in self.choices)
+                raise TaskParamError(self.name, f"{self.name} must be {allowed}, got {value!r}")
             self._check_range(len(value), f"the length of {self.name}")
             return value
         kind = "an integer" if self.kind == "int" else "a number"
@@ -165,9 +171,17 @@ class Task:
         return self.generate(_check_T(T), rng, self.resolve(params))
 
     def sampler(self, T: int, seed: int = 0, **params: object) -> Callable[[int], TaskSample]:
-        """n ↦ self.sample(T, seed=(seed, n), **params), with the checks done once."""
+        """n ↦ self.sample(T, seed=(seed, n), **params), with the checks done once.
+
+        With windows "consecutive" (sine), sample n is instead the window that starts where
+        sample n−1 ended, start + (n−1)·T, on the one wave drawn from the run's seed."""
         T, resolved = _check_T(T), self.resolve(params)
         _check_seed(seed)
+        if resolved.get("windows") == "consecutive":
+            start = int(resolved["start"])
+            return lambda n: self.generate(
+                T, np.random.default_rng(seed), {**resolved, "start": start + (n - 1) * T}
+            )
         return lambda n: self.generate(T, np.random.default_rng([seed, n]), resolved)
 
 
@@ -188,11 +202,12 @@ def _check_seed(seed: Seed) -> int | list[int]:
 
 
 def _sine(T: int, rng: np.random.Generator, p: Mapping[str, ParamValue]) -> TaskSample:
-    """x_t = sin(θ_t), d_t = sin(θ_{t+1}), θ_t = phase + 2π f (t-1) / steps_per_cycle."""
+    """x_t = sin(θ_t), d_t = sin(θ_{t+1}), θ_t = phase + 2π f (start + t-1) / steps_per_cycle."""
     phase = rng.uniform(0.0, 2.0 * np.pi) if p["random_phase"] else 0.0
     jitter = float(p["freq_jitter"])
     freq = rng.uniform(1.0 - jitter, 1.0 + jitter) if jitter > 0 else 1.0
-    theta = phase + 2.0 * np.pi * freq * np.arange(T + 1) / float(p["steps_per_cycle"])  # (T+1,)
+    grid = int(p["start"]) + np.arange(T + 1)  # (T+1,) steps of the wave
+    theta = phase + 2.0 * np.pi * freq * grid / float(p["steps_per_cycle"])  # (T+1,)
     wave = np.sin(theta)  # (T+1,)
     return TaskSample(wave[:-1, None], wave[1:, None], "all")
 
@@ -297,6 +312,26 @@ TASKS: dict[str, Task] = {
                     "bool",
                     True,
                     "draw the phase from the seed (false: start at 0, the notebook's first window)",
+                ),
+                TaskParam(
+                    "windows",
+                    "str",
+                    "independent",
+                    'how a training run\'s samples follow each other: "independent" (each its own '
+                    'phase from (seed, step)) or "consecutive" (sample n starts where sample n−1 '
+                    "ended, on one wave: the notebook's windows [nπ, (n+1)π])",
+                    low=1,
+                    high=11,
+                    choices=("independent", "consecutive"),
+                ),
+                TaskParam(
+                    "start",
+                    "int",
+                    0,
+                    "the wave's step the (first) window starts at: θ_1 = phase + 2π·start / "
+                    "steps_per_cycle",
+                    0,
+                    1e9,
                 ),
                 TaskParam(
                     "freq_jitter",

@@ -25,7 +25,7 @@ const pow10 = (e) => `10${String(e).replace(/./g, (c) => SUP[c] ?? c)}`;
  * The T×T map of log10 ‖C_{t,k}‖: rows t (loss step), columns k (the step the term comes
  * from); holes where k > t, t is no loss step, or k was cut by truncation.
  */
-export function drawFlowMap(Plotly, div, { logZ, raw, label }) {
+export function drawFlowMap(Plotly, div, { logZ, raw, label, jacobian = false }) {
   const T = logZ.length;
   const ks = Array.from({ length: T }, (_, i) => i + 1);
   const finite = logZ.flat().filter((v) => v !== null);
@@ -42,8 +42,9 @@ export function drawFlowMap(Plotly, div, { logZ, raw, label }) {
   };
   const dtick = T <= 12 ? 1 : undefined;
   return react(Plotly, div, [trace], {
-    xaxis: { title: { text: "k (where the term comes from)" }, dtick, range: [0.5, T + 0.5], constrain: "domain" },
-    yaxis: { title: { text: "t (loss step)" }, dtick, range: [T + 0.5, 0.5], scaleanchor: "x" },
+    // ‖∂s_t/∂s_k‖ is a map of states, not of losses: there t is the later state's step
+    xaxis: { title: { text: jacobian ? "k (the earlier state s_k)" : "k (where the term comes from)" }, dtick, range: [0.5, T + 0.5], constrain: "domain" },
+    yaxis: { title: { text: jacobian ? "t (the later state s_t)" : "t (loss step)" }, dtick, range: [T + 0.5, 0.5], scaleanchor: "x" },
     margin: { ...LAYOUT.margin, r: 4 },
   });
 }

@@ -197,9 +197,10 @@ export class LabView {
     if (this.store.get().answer !== answer) return; // superseded while loading
     const raw = vm.flow[state.flow] ?? Array.from({ length: vm.T }, () => new Array(vm.T).fill(null));
     const mapDiv = $("#flow-map");
-    await drawFlowMap(Plotly, mapDiv, { logZ: logGrid(raw), raw, label: FLOW_LABELS[state.flow] });
+    await drawFlowMap(Plotly, mapDiv, { logZ: logGrid(raw), raw, label: FLOW_LABELS[state.flow], jacobian: state.flow === "jacobian" });
     mapDiv.dataset.kind = state.flow;
-    $("#flow-map-caption").textContent = `${FLOW_LABELS[state.flow]} for every loss step t and term k (log colour scale).`;
+    const axes = state.flow === "jacobian" ? "every later state t and earlier state k" : "every loss step t and term k";
+    $("#flow-map-caption").textContent = `${FLOW_LABELS[state.flow]} for ${axes} (log colour scale).`;
     const decayDiv = $("#flow-decay");
     if (this.decayShown !== answer) {
       await new Promise((resolve) => requestAnimationFrame(resolve)); // one plot per frame

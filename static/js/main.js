@@ -11,6 +11,10 @@ import { EquationsPanel } from "./equations.js";
 import { Exporter } from "./export.js";
 import { LabView } from "./lab.js";
 import { Lecture } from "./lecture.js";
+import { Definitions } from "./definitions.js";
+import { Lesson } from "./lesson.js";
+import { LinkedViews } from "./linkedviews.js";
+import { Storyboard } from "./storyboard.js";
 import { checkControl, checkState, linkErrors, normsOnlyNote, readLimits } from "./limits.js";
 import { showMatrix, hidePopover } from "./popover.js";
 import { PresetPicker } from "./presets.js";
@@ -64,6 +68,10 @@ new CompareView($("#compare"), store, {
 new LabView(store, { setState, gradcheck: () => controller.gradcheck() });
 const lecture = new Lecture(wiring);
 const presets = new PresetPicker($("#ctl-preset"), wiring);
+new Lesson(store, { setState });
+new LinkedViews(store, setState);
+new Storyboard(store, setState);
+new Definitions($("#definition"));
 new Exporter({
   svg: $("#unfolded"), getData: () => view.vm && view.vm.raw, getState: () => store.get().state, error: $("#err-export"),
   buttons: { svg: $("#btn-svg"), png: $("#btn-png"), json: $("#btn-json") },

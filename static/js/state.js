@@ -40,6 +40,7 @@ export const PROPS = [
   { name: "cK", type: "int", def: 2, min: 1, max: 1000 }, // K of the full-vs-truncated comparison
   { name: "cmp", type: "enum", def: "long", options: ["long", "short"] }, // "why gates": the task compared
   { name: "lecture", type: "int", def: 0, min: 0, max: 1 },
+  { name: "lesson", type: "int", def: 0, min: 0, max: 99 }, // guided lesson step (lesson.js), 0 = off
   { name: "preset", type: "string", def: "" },
 ];
 

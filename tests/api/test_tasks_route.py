@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from numpy.testing import assert_array_equal
@@ -113,3 +114,17 @@ def test_bad_parameters_are_422_naming_them(client, url, loc, words):
     error = error_at(client, url)
     assert error["loc"] == loc
     assert words in error["msg"]
+
+
+def test_the_step_query_gives_a_consecutive_window(client):
+    query = "T=20&random_phase=false&windows=consecutive&step=3"
+    response = client.get(f"/api/tasks/sine?{query}")
+    assert response.status_code == 200, response.text
+    wave = np.sin(np.linspace(2 * np.pi, 3 * np.pi, 21))  # (T+1,) the third window
+    np.testing.assert_allclose(np.array(response.json()["inputs"])[:, 0], wave[:-1], atol=1e-13)
+
+
+def test_the_listing_names_the_windows_choices(client):
+    sine = next(t for t in client.get("/api/tasks").json() if t["name"] == "sine")
+    windows = next(p for p in sine["params"] if p["name"] == "windows")
+    assert windows["choices"] == ["independent", "consecutive"]

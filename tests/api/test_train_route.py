@@ -243,3 +243,82 @@ def test_work_and_step_limits_come_from_the_settings():
         steps = refused(small, {**SINE_BODY, "steps": 60})
         assert "BPTT_MAX_TRAIN_STEPS" in steps[0]["msg"]
         assert train_ok(small, {**SINE_BODY, "steps": 20})["step"] == 20
+
+
+CARRY_BODY: dict[str, Any] = {
+    "model": {"n_hidden": 4, "seed": 1, "bias": True, "reduction": "mean"},
+    "data": {"task": {"name": "sine", "T": 10, "random_phase": False, "windows": "consecutive"}},
+    "optimizer": {"name": "adam", "lr": 0.01},
+    "steps": 6,
+    "carry_state": True,
+    "split_bias": True,
+}
+
+
+def test_carry_state_answers_s_last_like_the_python_api(client):
+    answer = train_ok(client, CARRY_BODY)
+    config = RNNConfig(n_hidden=4, bias=True, reduction="mean")
+    data = TaskData("sine", 10, params={"random_phase": False, "windows": "consecutive"})
+    expected = train(
+        config,
+        init_params(config, seed=1),
+        data,
+        Optimizer("adam", 0.01),
+        6,
+        carry_state=True,
+        split_bias=True,
+    )
+    assert_array_equal(answer["s_last"], expected.s_last)
+    assert_array_equal(answer["weights"]["bs"], expected.params.bs)
+    assert "c_last" not in answer
+
+
+def test_the_lstm_also_answers_c_last_and_chunks_continue(client):
+    body = {**CARRY_BODY, "model": {"n_hidden": 3, "cell": "lstm"}, "split_bias": False}
+    whole = train_ok(client, {**body, "steps": 8})
+    first = train_ok(client, {**body, "steps": 5})
+    data = {**body["data"], "s0": first["s_last"], "c0": first["c_last"]}
+    second = train_ok(
+        client,
+        {
+            **body,
+            "model": {**body["model"], "weights": first["weights"]},
+            "data": data,
+            "optimizer_state": first["optimizer_state"],
+            "start_step": first["step"],
+            "steps": 3,
+        },
+    )
+    assert second["weights"] == whole["weights"]
+    assert (second["s_last"], second["c_last"]) == (whole["s_last"], whole["c_last"])
+
+
+def test_without_carry_state_there_is_no_s_last(client):
+    assert "s_last" not in train_ok(client, SINE_BODY)
+
+
+@pytest.mark.parametrize(
+    ("change", "loc", "words"),
+    [
+        ({"split_bias": True, "model": {"bias": False}}, ["body", "split_bias"], "cell 'rnn'"),
+        ({"model": {"reduction": "avg"}}, ["body", "model", "reduction"], "'sum' or 'mean'"),
+        (
+            {"data": {**CARRY_BODY["data"], "s0": [0.0, 0.0]}},
+            ["body", "data", "s0"],
+            "n_hidden",
+        ),
+        (
+            {"data": {**CARRY_BODY["data"], "c0": [0.0] * 4}},
+            ["body", "data", "c0"],
+            "cell 'rnn' has none",
+        ),
+        (
+            {"data": {"task": {**CARRY_BODY["data"]["task"], "windows": "sliding"}}},
+            ["body", "data", "task", "windows"],
+            "'independent' or 'consecutive'",
+        ),
+    ],
+)
+def test_bad_carry_and_reduction_fields_are_named(client, change, loc, words):
+    detail = refused(client, {**CARRY_BODY, **change})
+    assert any(e["loc"] == loc and words in e["msg"] for e in detail), detail

@@ -168,3 +168,26 @@ def test_sampler_draws_the_sample_of_seed_and_step(name):
         expected = task.sample(task.default_T, seed=(9, n))
         assert_array_equal(draw(n).inputs, expected.inputs)
         assert_array_equal(draw(n).targets, expected.targets)
+
+
+def test_consecutive_sine_windows_are_the_notebooks() -> None:
+    """Sample n covers [(n−1)π, nπ]: np.linspace(step·π, (step+1)·π, 21) with step = n − 1."""
+    sample_at = get_task("sine").sampler(20, seed=3, random_phase=False, windows="consecutive")
+    for n in (1, 2, 7, 75):
+        wave = np.sin(np.linspace((n - 1) * np.pi, n * np.pi, 21))  # (T+1,)
+        sample = sample_at(n)
+        np.testing.assert_allclose(sample.inputs[:, 0], wave[:-1], rtol=0, atol=1e-13)
+        np.testing.assert_allclose(sample.targets[:, 0], wave[1:], rtol=0, atol=1e-13)
+
+
+def test_consecutive_windows_follow_each_other_on_one_random_wave() -> None:
+    sample_at = get_task("sine").sampler(8, seed=4, windows="consecutive", start=5)
+    one = get_task("sine").sample(24, seed=4, start=5)  # the same phase: the run's seed alone
+    joined = np.concatenate([sample_at(n).inputs for n in (1, 2, 3)])  # (24, 1)
+    np.testing.assert_allclose(joined, one.inputs, rtol=0, atol=1e-13)
+    assert sample_at(2).targets[-1, 0] == pytest.approx(sample_at(3).inputs[0, 0], abs=1e-13)
+
+
+def test_windows_must_be_independent_or_consecutive() -> None:
+    with pytest.raises(TaskParamError, match="windows must be 'independent' or 'consecutive'"):
+        get_task("sine").sample(5, windows="sliding")

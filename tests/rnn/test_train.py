@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from app.rnn import RNNConfig, init_params, loss_and_grads
+from app.rnn import RNNConfig, forward, init_params, loss_and_grads
 from app.rnn.optimizers import Optimizer, clip_by_global_norm
 from app.rnn.tasks import get_task
 from app.rnn.train import FixedData, TaskData, TrainResult, task_mismatch, train
@@ -185,3 +185,88 @@ def test_the_step_hook_sees_every_step_and_changes_nothing():
     hooked = train(SINE, params, data, OPTIMIZERS[2], 15, start_step=5, on_step=seen.append)
     assert seen == list(range(6, 21))
     assert_same_run(hooked, train(SINE, params, data, OPTIMIZERS[2], 15, start_step=5))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_carried_state_is_the_last_state_of_the_previous_window(cell, rng):
+    config = RNNConfig(n_hidden=4, cell=cell, bias=True)
+    params = init_params(config, seed=1)
+    x, d = rng.normal(size=(6, 1)), rng.normal(size=(6, 1))  # (T, 1) each
+    s0 = rng.normal(size=4)  # (H,)
+    data = FixedData(x, d, s0=s0)
+    sgd = Optimizer("sgd", lr=0.05)
+    result = train(config, params, data, sgd, 3, carry_state=True)
+    # by hand: each step starts from the previous forward pass's s_T (c_T), then updates
+    weights, s, c = params, s0, None
+    for _ in range(3):
+        one = train(config, weights, FixedData(x, d, s0=s, c0=c), sgd, 1)
+        fwd = forward(config, weights, x, s, c)
+        s, c = fwd.s[-1], None if fwd.c is None else fwd.c[-1]
+        weights = one.params
+    assert_array_equal(result.s_last, s)
+    if cell == "lstm":
+        assert_array_equal(result.c_last, c)
+    else:
+        assert result.c_last is None
+    assert_array_equal(result.params.Ws, weights.Ws)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_carried_chunks_equal_one_run(cell):
+    config = RNNConfig(n_hidden=5, cell=cell)
+    params = init_params(config, seed=2)
+    data = TaskData("sine", T=10, params={"windows": "consecutive"})
+    adam = Optimizer("adam", lr=0.02)
+    whole = train(config, params, data, adam, 30, carry_state=True)
+    first = train(config, params, data, adam, 12, carry_state=True)
+    assert first.s_last is not None
+    again = TaskData(
+        "sine", T=10, params={"windows": "consecutive"}, s0=first.s_last, c0=first.c_last
+    )
+    second = train(
+        config,
+        first.params,
+        again,
+        adam,
+        18,
+        state=first.optimizer_state,
+        start_step=12,
+        carry_state=True,
+    )
+    assert_same_run(whole, second)
+    assert_array_equal(whole.s_last, second.s_last)
+    assert [h.loss for h in whole.history] == [h.loss for h in first.history + second.history]
+
+
+def test_without_carry_state_no_state_is_returned():
+    config = RNNConfig()
+    result = train(config, init_params(config), TaskData("sine", 5), Optimizer("sgd", 0.1), 2)
+    assert result.s_last is None and result.c_last is None
+
+
+def test_split_bias_moves_bs_by_two_updates_and_counts_it_twice_in_clipping(rng):
+    config = RNNConfig(n_hidden=3, bias=True)
+    params = init_params(config, seed=0)
+    x, d = rng.normal(size=(5, 1)), rng.normal(size=(5, 1))  # (T, 1) each
+    E, g = loss_and_grads(config, params, x, d)
+    clip = 0.5 * float(np.sqrt(sum(np.sum(v * v) for v in g.as_dict().values())))
+    result = train(
+        config, params, FixedData(x, d), Optimizer("sgd", 0.1), 1, clip=clip, split_bias=True
+    )
+    norm = np.sqrt(sum(np.sum(v * v) for v in g.as_dict().values()) + np.sum(g.bs * g.bs))
+    scale = clip / norm  # ‖∂E/∂bs‖² twice: torch's bias_ih and bias_hh both hold it
+    assert_allclose(result.params.Ws, params.Ws - 0.1 * scale * g.Ws, rtol=1e-13)
+    assert_allclose(result.params.bs, params.bs - 2 * 0.1 * scale * g.bs, rtol=1e-13)
+
+
+@pytest.mark.parametrize("config", [RNNConfig(), RNNConfig(cell="gru", bias=True)])
+def test_split_bias_needs_the_plain_rnn_with_bias(config):
+    with pytest.raises(ValueError, match="split_bias"):
+        train(
+            config,
+            init_params(config),
+            TaskData("sine", 5),
+            Optimizer("sgd", 0.1),
+            1,
+            split_bias=True,
+        )

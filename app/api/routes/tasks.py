@@ -36,6 +36,7 @@ def task_info(task: Task) -> TaskOut:
             default=p.default,
             min=p.low,
             max=p.high,
+            choices=list(p.choices) or None,
             description=p.description,
         )
         for p in task.params
@@ -133,7 +134,10 @@ def get_task_sample(
         params[key] = parse_param(known[key], raw)
     try:
         with compute_timer(request):
-            sample = task.sample(T, seed if step is None else (seed, step), **params)
+            if step is None:
+                sample = task.sample(T, seed, **params)
+            else:  # what training step `step` draws (a consecutive window, or seed (seed, step))
+                sample = task.sampler(T, seed, **params)(step)
     except TaskParamError as exc:
         value = T if exc.param == "T" else request.query_params.get(exc.param)  # as sent
         raise query_error(exc.param, str(exc), value) from None

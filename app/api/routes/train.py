@@ -66,7 +66,11 @@ def task_data(body: TrainRequest, config: RNNConfig, settings: Settings) -> Task
             f"({_setting(settings, 'max_T')})"
         )
         raise FieldError(("data", "task", "T"), msg)
-    data = TaskData(spec.name, T, spec.seed, spec.params)
+    s0 = c0 = None
+    if body.carry_state:  # the run's state so far; without carry_state every sample starts at 0
+        s0 = None if body.data.s0 is None else np.array(body.data.s0, dtype=np.float64)  # (H,)
+        c0 = convert.c0_array(body.data.c0)
+    data = TaskData(spec.name, T, spec.seed, spec.params, s0, c0)
     try:
         task.sample(T, (spec.seed, body.start_step + 1), **spec.params)  # T against the params
         problems = task_mismatch(config, data)
@@ -150,6 +154,8 @@ def train_response(result: TrainResult) -> dict[str, Any]:
         ],
         "diverged": result.diverged,
         "step": result.step,
+        **({} if result.s_last is None else {"s_last": convert.to_json(result.s_last)}),
+        **({} if result.c_last is None else {"c_last": convert.to_json(result.c_last)}),
     }
 
 
@@ -193,5 +199,7 @@ def run_train(body: TrainRequest, request: Request, settings: AppSettings) -> Re
                 state=state,
                 start_step=body.start_step,
                 on_step=on_step,  # health stays prompt; a client that left stops the run
+                carry_state=body.carry_state,
+                split_bias=body.split_bias,
             )
         return json_response(train_response(result))  # encoded here, in the worker thread
