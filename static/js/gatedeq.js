@@ -28,7 +28,7 @@ export function gatedForward(cell) {
   return [
     math("inline", m("msubsup", {}, mi("a"), mi("t"), mi("x")), mo("="), sym("x", "t"), sym("Wx"), mo(","),
       m("msubsup", {}, mi("a"), mi("t"), mi("s")), mo("="), sym("s", "t-1"), sym("Ws"), mo(","), mtext(" blocks r, z, n")),
-    math("inline", sym("r", "t"), mo("="), call(sigma(), block("a", "r", "t"), mo("+"), block("a", "r", "t")), mo(","),
+    math("inline", sym("r", "t"), mo("="), call(sigma(), block("a", "xr", "t"), mo("+"), block("a", "sr", "t")), mo(","),
       sym("z", "t"), mo("="), call(sigma(), m("msubsup", {}, mi("a"), mi("t"), mi("xz")), mo("+"), m("msubsup", {}, mi("a"), mi("t"), mi("sz"))), mo(","),
       sym("n", "t"), mo("="), call(tanh(), m("msubsup", {}, mi("a"), mi("t"), mi("xn")), mo("+"), sym("r", "t"), odot(), m("msubsup", {}, mi("a"), mi("t"), mi("sn")))),
     math("inline", sym("s", "t"), mo("="), row(mo("("), mn(1), mo("−"), sym("z", "t"), mo(")")), odot(), sym("n", "t"), mo("+"),
