@@ -58,10 +58,12 @@ export class Accumulator {
     this.sum.budget = wide ? 250 : 170;
     this.term.budget = wide ? 250 : 90;
     // gated cells: the columns are gate blocks (i f g o / r z n), each H wide
-    this.sum.setBlocks(Math.max(1, vm.gates.length));
-    this.term.setBlocks(Math.max(1, vm.gates.length));
-    this.gates.hidden = vm.gates.length === 0;
-    this.gates.replaceChildren(...vm.gates.map((g) => Object.assign(document.createElement("span"), { textContent: g, title: `columns of gate ${g}` })));
+    const gates = vm.gates ?? [];
+    this.sum.setBlocks(Math.max(1, gates.length));
+    this.term.setBlocks(Math.max(1, gates.length));
+    // (an embedding without the gate labels, e.g. the notebook widget, still gets the rules)
+    if (this.gates) this.gates.hidden = gates.length === 0;
+    this.gates?.replaceChildren(...gates.map((g) => Object.assign(document.createElement("span"), { textContent: g, title: `columns of gate ${g}` })));
     this.head.replaceChildren(math("inline",
       all ? partial(mi("E"), sym(W)) : partial(sym("E", t), sym(W)), mo("="), m("munder", {}, mo("∑"), mi("k")),
       m("msubsup", {}, mi("C"), all ? row(mi("t"), mo(","), mi("k")) : row(mn(t), mo(","), mi("k")), sym(W))));
@@ -109,7 +111,7 @@ export class Accumulator {
       return;
     }
     this.sum.draw(values, this.domain);
-    if (!this.gates.hidden) this.gates.style.width = `${this.sum.svg.getAttribute("width")}px`;
+    if (this.gates && !this.gates.hidden) this.gates.style.width = `${this.sum.svg.getAttribute("width")}px`;
     // the numbers for tests and scripts; a large sum (over 1,024 entries) is left out
     this.root.dataset.values = values.length * values[0].length <= 1024 ? JSON.stringify(values) : "";
     this.total.textContent = `‖running sum‖ = ${norm(values).toPrecision(4)}, largest |entry| ${fmt(maxAbs(values), 3)}`;
