@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     )
     log_level: LogLevel = "info"
 
+    def env_name(self, name: str) -> str:
+        """The environment variable of a setting, e.g. env_name("max_T") == "BPTT_MAX_T"."""
+        return (str(self.model_config.get("env_prefix", "")) + name).upper()
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _lower_log_level(cls, value: object) -> object:

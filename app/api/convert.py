@@ -155,26 +155,20 @@ def loss_steps_arg(loss_steps: str | list[int]) -> str | list[int]:
 # ---------------------------------------------------------------- limits
 
 
-def _setting(settings: Settings, name: str) -> str:
-    """The environment variable of a setting, e.g. BPTT_MAX_T."""
-    prefix = str(settings.model_config.get("env_prefix", ""))
-    return (prefix + name).upper()
-
-
 def check_model_limits(spec: ModelSpec, settings: Settings) -> None:
     """n_in, n_out ≤ max_n_io and n_hidden ≤ max_n_hidden."""
     limits = (("n_in", "max_n_io"), ("n_hidden", "max_n_hidden"), ("n_out", "max_n_io"))
     for name, setting in limits:
         value, limit = getattr(spec, name), getattr(settings, setting)
         if value > limit:
-            msg = f"{name} = {value} exceeds the limit of {limit} ({_setting(settings, setting)})"
+            msg = f"{name} = {value} exceeds the limit of {limit} ({settings.env_name(setting)})"
             raise FieldError(("model", name), msg)
 
 
 def check_T(T: int, settings: Settings) -> None:
     """T = len(inputs) ≤ max_T."""
     if T > settings.max_T:
-        msg = f"T = {T} exceeds the limit of {settings.max_T} steps ({_setting(settings, 'max_T')})"
+        msg = f"T = {T} exceeds the limit of {settings.max_T} steps ({settings.env_name('max_T')})"
         raise FieldError(("inputs",), msg)
 
 
@@ -192,7 +186,7 @@ def check_bptt_work(request: BPTTRequest, settings: Settings) -> None:
         msg = (
             f'detail "full" at T = {T}, n_hidden = {H}, n_in = {n_in} needs '
             f"{size} numbers, over the limit of "
-            f"{settings.max_full_numbers:,} ({_setting(settings, 'max_full_numbers')}); "
+            f"{settings.max_full_numbers:,} ({settings.env_name('max_full_numbers')}); "
             'ask for detail "norms" or a shorter sequence'
         )
         raise FieldError(("detail",), msg)
@@ -200,7 +194,7 @@ def check_bptt_work(request: BPTTRequest, settings: Settings) -> None:
 
 def jacobian_budget(settings: Settings) -> JacobianBudget:
     """The Settings' budget on flow.jacobian, named by its environment variable."""
-    return JacobianBudget(settings.max_jacobian_work, _setting(settings, "max_jacobian_work"))
+    return JacobianBudget(settings.max_jacobian_work, settings.env_name("max_jacobian_work"))
 
 
 # ---------------------------------------------------------------- results → responses

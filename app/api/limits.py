@@ -244,10 +244,6 @@ def shape_of(
 # ---------------------------------------------------------------- refusals
 
 
-def _env(settings: Settings, name: str) -> str:
-    return (str(settings.model_config.get("env_prefix", "")) + name).upper()
-
-
 def largest_passing(value: int, fits: Callable[[int], bool]) -> int:
     """The largest v in 1..value with fits(v) (fits is monotone), or 0 if none."""
     lo, hi = 0, value
@@ -264,7 +260,7 @@ def _too_slow(seconds: float, settings: Settings, what: str, hint: str) -> str:
     return (
         f"{what} is estimated at {seconds:.3g} s of compute, over the limit of "
         f"{settings.max_compute_seconds:g} s per request "
-        f"({_env(settings, 'max_compute_seconds')}); {hint}"
+        f"({settings.env_name('max_compute_seconds')}); {hint}"
     )
 
 
@@ -302,7 +298,7 @@ def check_bptt(s: Shape, with_jacobian: bool, settings: Settings, loc: Loc = ("i
     if (numbers := bptt_numbers(s, with_jacobian)) > numbers_limit:
         msg = (
             f"the answer would carry {numbers:,} numbers, over the limit of {numbers_limit:,} "
-            f"({_env(settings, 'max_response_numbers')}); {hint}"
+            f"({settings.env_name('max_response_numbers')}); {hint}"
         )
         raise FieldError(("detail",) if s.detail == "full" else loc, msg)
     raise FieldError(loc, _too_slow(bptt_seconds(s, with_jacobian), settings, "this BPTT", hint))

@@ -32,17 +32,12 @@ router = APIRouter(prefix="/api", tags=["train"])
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
 
 
-def _setting(settings: Settings, name: str) -> str:
-    """The environment variable of a setting, e.g. BPTT_MAX_TRAIN_WORK."""
-    return (str(settings.model_config.get("env_prefix", "")) + name).upper()
-
-
 def check_steps(body: TrainRequest, data: TrainData, settings: Settings) -> None:
     """steps ≤ max_train_steps, and the whole call within the compute limit."""
     if body.steps > settings.max_train_steps:
         msg = (
             f"steps = {body.steps} exceeds the limit of {settings.max_train_steps} per call "
-            f"({_setting(settings, 'max_train_steps')}); train in chunks"
+            f"({settings.env_name('max_train_steps')}); train in chunks"
         )
         raise FieldError(("steps",), msg)
     loss_steps: object = "all"  # a task's loss steps are at most every step
@@ -63,7 +58,7 @@ def task_data(body: TrainRequest, config: RNNConfig, settings: Settings) -> Task
     if T > settings.max_T:
         msg = (
             f"T = {shown_int(T)} exceeds the limit of {settings.max_T} steps "
-            f"({_setting(settings, 'max_T')})"
+            f"({settings.env_name('max_T')})"
         )
         raise FieldError(("data", "task", "T"), msg)
     s0 = c0 = None
@@ -93,7 +88,7 @@ def fixed_data(body: TrainRequest, settings: Settings) -> FixedData:
     if (T := len(data.inputs)) > settings.max_T:
         msg = (
             f"T = {shown_int(T)} exceeds the limit of {settings.max_T} steps "
-            f"({_setting(settings, 'max_T')})"
+            f"({settings.env_name('max_T')})"
         )
         raise FieldError(("data", "inputs"), msg)
     x, s0 = convert.sequence_arrays(data.inputs, data.s0, body.model.n_hidden)
