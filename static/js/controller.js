@@ -6,7 +6,7 @@ import {
   ApiError, getTaskSample, getTasks, postBptt, postForward, postGradcheck, postTrain,
 } from "./api.js";
 import {
-  CELLS, COMPARE_CHUNK, COMPARE_STEPS, COMPARE_TASKS, applyCompareChunk, compareFlowBody, compareTrainBody, decayOf, emptyComparison,
+  CELLS, COMPARE_CHUNK, COMPARE_STEPS, COMPARE_TASKS, applyCompareChunk, compareFlowBody, compareTrainBody, decayOf, emptyComparison, labCellBody,
 } from "./compare.js";
 import { gradientGap } from "./flowlab.js";
 import { fullFits } from "./limits.js";
@@ -64,6 +64,7 @@ export function initialStore(state, limits) {
     busy: false,
     compare: null, // {K, gaps, full, trunc}: full against truncated BPTT (the lab)
     compareError: "",
+    cells: null, // {current, H, decay: {cell: {lag, value}}, trained, error}: the lab's three decay curves
     gradcheck: null, // {result} or {error} or {note}
     tasks: null, // Map name → task once the list arrived
     run: { ...emptyRun(), gen: 0 }, // the training run: trained weights, optimizer buffers, history
@@ -81,6 +82,8 @@ export class Controller {
     this.graphCtl = null; // AbortController of the graph's request
     this.graphKey = null; // key of the last graph request sent (a refused one is not retried)
     this.cmpCtl = null;
+    this.cellsCtl = null;
+    this.cellsCache = new Map(); // body → decay of the other cells' seeded runs (training leaves them alone)
     this.gcCtl = null;
     this.samples = new Map(); // sampleKey → Promise of a task's sample
     this.tasksReady = null;
@@ -174,7 +177,10 @@ export class Controller {
       const vm = viewModel(data, { model: body.model, task: state.task });
       this.store.set({ answer: { vm, state, body, ms }, graphErrors: [] });
       // while training the graph follows every chunk; the comparison waits for the pause
-      if (!this.store.get().training.playing) this.compare();
+      if (!this.store.get().training.playing) {
+        this.compare();
+        this.labCells();
+      }
     } catch (err) {
       if (err.name === "AbortError") return;
       this.store.set({ graphErrors: asErrors(err) });
@@ -222,6 +228,42 @@ export class Controller {
       this.store.set({ compareError: asErrors(err).map((e) => e.msg).join(" ") }); // the last good comparison stays
     } finally {
       if (this.cmpCtl === controller) this.cmpCtl = null;
+    }
+  }
+
+  /**
+   * The lab's decay plot: ‖∂E_T/∂s_k‖ of the plain RNN, the LSTM and the GRU on the graph's
+   * data. The graph's own cell comes from its answer; the two others are asked for here
+   * (detail "norms"), and the last good curves stay until both have answered.
+   */
+  async labCells() {
+    const { answer, run } = this.store.get();
+    if (!answer) return;
+    const own = answer.vm.cell;
+    if (this.cellsCtl) this.cellsCtl.abort();
+    const controller = new AbortController();
+    this.cellsCtl = controller;
+    const decay = { [own]: decayOf(answer.vm.raw) };
+    const trained = run.weights ? run.step : 0;
+    try {
+      await Promise.all(CELLS.filter((cell) => cell !== own).map(async (cell) => {
+        const body = labCellBody(answer.body, cell, { act: answer.state.act, rho: answer.state.rho });
+        const key = JSON.stringify(body);
+        if (!this.cellsCache.has(key)) {
+          const { data } = await postBptt(body, { signal: controller.signal });
+          if (this.cellsCache.size >= 12) this.cellsCache.delete(this.cellsCache.keys().next().value);
+          this.cellsCache.set(key, decayOf(data));
+        }
+        decay[cell] = this.cellsCache.get(key);
+      }));
+      if (controller.signal.aborted) return;
+      this.store.set({ cells: { current: own, H: answer.vm.H, decay, trained, error: "" } });
+    } catch (err) {
+      if (err.name === "AbortError") return;
+      const error = asErrors(err).map((e) => e.msg).join(" ");
+      this.store.set({ cells: { current: own, H: answer.vm.H, decay, trained, error } }); // the graph's own curve still shows
+    } finally {
+      if (this.cellsCtl === controller) this.cellsCtl = null;
     }
   }
 
@@ -386,7 +428,10 @@ export class Controller {
   trainPause() {
     const was = this.store.get().training.playing;
     this.setTraining({ playing: false });
-    if (was) this.compare();
+    if (was) {
+      this.compare();
+      this.labCells();
+    }
   }
 
   async trainStep() {
