@@ -271,8 +271,8 @@ export class Controller {
   async gradcheck() {
     const { answer } = this.store.get();
     if (!answer) return;
-    const { model, inputs, targets, s0, loss_steps } = answer.body;
-    const request = { model, inputs, targets, loss_steps, ...(s0 ? { s0 } : {}) };
+    const { model, inputs, targets, s0, c0, loss_steps } = answer.body;
+    const request = { model, inputs, targets, loss_steps, ...(s0 ? { s0 } : {}), ...(c0 ? { c0 } : {}) };
     if (this.gcCtl) this.gcCtl.abort();
     const controller = new AbortController();
     this.gcCtl = controller;
@@ -370,7 +370,7 @@ export class Controller {
   async sampleFor(state) {
     if (!state.task) {
       const body = bpttRequest(state);
-      return { inputs: body.inputs, targets: body.targets, loss_steps: body.loss_steps };
+      return { inputs: body.inputs, targets: body.targets, loss_steps: body.loss_steps, ...(body.c0 ? { c0: body.c0 } : {}) };
     }
     const key = sampleKey(state);
     if (!this.samples.has(key)) {
@@ -391,7 +391,7 @@ export class Controller {
       if (!sample.inputs.length) return;
       const { run } = this.store.get();
       const model = runModel(state, task, run.weights);
-      const body = { model, inputs: sample.inputs, targets: sample.targets, loss_steps: sample.loss_steps };
+      const body = { model, inputs: sample.inputs, targets: sample.targets, loss_steps: sample.loss_steps, ...(sample.c0 ? { c0: sample.c0 } : {}) };
       const { data } = await postForward(body);
       const series = predictionSeries(sample, data.steps.map((s) => s.y), state.task);
       const name = task ? task.title : "the graph's sequence";
@@ -497,7 +497,7 @@ function requestKey(state) {
 
 /** The key of the page's own sequence (no task): a change redraws the prediction. */
 function fixedKey(state) {
-  return state.task ? "" : JSON.stringify([state.T, state.seq, state.xs, state.ds, state.loss]);
+  return state.task ? "" : JSON.stringify([state.T, state.seq, state.xs, state.ds, state.loss, state.cell === "lstm" ? state.c0 : ""]);
 }
 
 /** T of the page's own sequence: the custom list's length or the T control. */

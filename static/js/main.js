@@ -80,7 +80,7 @@ new Exporter({
 // ---------------------------------------------------------------- controls ⇄ state
 
 const CONTROLS = {
-  T: "#ctl-T", H: "#ctl-H", cell: "#ctl-cell", act: "#ctl-act", seed: "#ctl-seed", loss: "#ctl-loss", K: "#ctl-K",
+  T: "#ctl-T", H: "#ctl-H", cell: "#ctl-cell", act: "#ctl-act", seed: "#ctl-seed", c0: "#ctl-c0", loss: "#ctl-loss", K: "#ctl-K",
   seq: "#ctl-seq", xs: "#ctl-xs", ds: "#ctl-ds", t: "#ctl-t",
 };
 
@@ -108,6 +108,8 @@ function syncControls({ state, fieldErrors, tasks }) {
   for (const opt of $("#ctl-act").options) opt.disabled = gated && opt.value !== "tanh";
   if (gated && document.activeElement !== $("#ctl-act")) $("#ctl-act").value = "tanh";
   $("#act-note").hidden = !gated;
+  $("#c0-field").hidden = state.cell !== "lstm"; // only the LSTM has a cell state
+  $("#ctl-c0").disabled = state.cell !== "lstm";
   const kappa = $("#ctl-flow option[value='cell']");
   if (kappa) kappa.disabled = state.cell !== "lstm"; // only the LSTM has a cell state
   document.body.dataset.cell = state.cell;
@@ -134,8 +136,8 @@ function syncControls({ state, fieldErrors, tasks }) {
 /** Read a control: {patch} to apply, or {error} shown beside it (nothing sent, URL untouched). */
 function readControl(name, el) {
   const { state, limits } = store.get();
-  if (["T", "H", "seed", "xs", "ds"].includes(name)) {
-    const result = checkControl(name, el.value, limits);
+  if (["T", "H", "seed", "xs", "ds", "c0"].includes(name)) {
+    const result = checkControl(name, el.value, limits, { H: state.H });
     if (result.error) return { error: result.error };
     return { patch: { [name]: result.value } };
   }
@@ -597,8 +599,11 @@ if (Object.keys(startErrors).length) {
   // a link with values over the limits: the defaults are drawn, the messages say why
   const defaults = stateFromHash("");
   const patch = Object.fromEntries(Object.keys(startErrors).map((name) => [name, defaults[name]]));
-  controller.apply({ ...store.get().state, ...patch });
+  const linked = store.get().state;
+  controller.apply({ ...linked, ...patch });
+  history.replaceState(null, "", hashFromState(store.get().state)); // a bad value stays out of the URL
   store.set({ fieldErrors: startErrors });
+  if (startErrors.c0) $("#ctl-c0").value = linked.c0; // what the link said, beside its message
 } else {
   controller.fetchGraph();
 }

@@ -33,7 +33,7 @@ function nodeVector(data, node) {
 function scaleOf(data) {
   return {
     s: maxAbs(data.steps.map((st) => st.s).concat([data.s0])),
-    c: maxAbs(data.steps.map((st) => st.c ?? [0])),
+    c: maxAbs(data.steps.map((st) => st.c ?? [0]).concat(data.c0 ? [data.c0] : [])),
     x: maxAbs(data.steps.map((st) => st.x)),
     y: maxAbs(data.steps.map((st) => [st.y, st.d])),
     E: Math.max(0, ...data.steps.map((st) => st.E ?? 0)),

@@ -3,6 +3,8 @@ rail and the GRU's update-gate path, the animation by keys, the running sums aga
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -107,3 +109,78 @@ def test_training_and_the_gradient_check_work_for_gated_cells(
     G = 4 if cell == "lstm" else 3
     expect(page.locator("#w-Ws")).to_have_attribute("data-shape", f"2x{G * 2}")
     assert rec.errors == []
+
+
+def test_the_lstms_c0_field_is_checked_sent_drawn_and_kept_in_the_link(
+    page: Page, rec: Recorder
+) -> None:
+    T, H = 3, 2
+    open_page(page, f"#cell=lstm&T={T}&H={H}")
+    field = page.locator("#ctl-c0")
+    expect(field).to_be_visible()
+    expect(field).to_have_attribute("placeholder", "zeros")
+    assert "c0" not in rec.graph[-1]  # zeros: nothing sent
+    # one number fills every unit: sent, in the URL, on the c_0 node and in the equations
+    field.fill("0.5")
+    expect(page.locator("#equations-body math[data-c0]")).to_have_attribute(
+        "data-c0", "[0.5,0.5]"
+    )
+    assert "c0=0.5" in page.evaluate("location.hash")
+    assert rec.graph[-1]["c0"] == [0.5, 0.5]
+    page.locator("svg#unfolded [data-node='c_0'] rect.cell").first.hover()
+    expect(page.locator("svg#unfolded [data-node='c_0'] rect.cell title").first).to_have_text(
+        re.compile(r"^c0\[1\] = 0\.5")
+    )
+    # bad values: a message beside the field, nothing sent, the URL keeps the last good value
+    sent = len(rec.bptt)
+    for typed, message in [("0.1, 2, 3", "c₀ takes 1 number or H = 2, got 3"),
+                           ("abc", "numbers separated by commas")]:
+        field.fill(typed)
+        expect(page.locator("#err-c0")).to_contain_text(message)
+        expect(field).to_have_attribute("aria-invalid", "true")
+    page.wait_for_timeout(500)  # past the typing pause
+    assert len(rec.bptt) == sent
+    assert "c0=0.5" in page.evaluate("location.hash")
+    # H numbers: the running sums end at the API's totals for that c_0
+    field.fill("0.3, -0.7")
+    expect(page.locator("#err-c0")).to_be_hidden()
+    expect(page.locator("#equations-body math[data-c0]")).to_have_attribute(
+        "data-c0", "[0.3,-0.7]"
+    )
+    page.locator("h1").click()
+    page.keyboard.press("End")
+    expect(page.locator("body")).to_have_attribute("data-step", str(step_count(page) - 1))
+    xs, ds = sine(T)
+    model = {"n_in": 1, "n_hidden": H, "n_out": 1, "activation": "tanh", "seed": 0, "cell": "lstm"}
+    answer = api_bptt(page, {"model": model, "inputs": xs, "targets": ds,
+                             "loss_steps": "last", "c0": [0.3, -0.7]})
+    assert answer["c0"] == [0.3, -0.7]
+    assert_allclose(acc_values(page, "Ws"), np.array(answer["grads"]["Ws"]), rtol=1e-9,
+                    atol=1e-15)
+    # the link restores it; a GRU has no c_0: the field is hidden and nothing is sent
+    page.reload()
+    page.wait_for_selector("svg#unfolded[data-ready='true']")
+    expect(field).to_have_value("0.3, -0.7")
+    page.select_option("#ctl-cell", "gru")
+    expect(page.locator("svg#unfolded [data-edge='z_3']")).to_have_count(1)
+    expect(field).to_be_hidden()
+    assert "c0" not in rec.graph[-1]
+    assert rec.errors == []
+
+
+def test_c0_of_another_size_than_h_gets_the_servers_message_beside_it(
+    page: Page, rec: Recorder
+) -> None:
+    open_page(page, "#cell=lstm&T=3&H=2&c0=0.1,0.2")
+    page.fill("#ctl-H", "3")
+    expect(page.locator("#err-c0")).to_contain_text("c0 must have 3 entries (n_hidden), got 2")
+    # the last good graph stays
+    expect(page.locator("svg#unfolded [data-node='s_1'] rect.cell")).to_have_count(2)
+
+
+def test_a_link_with_a_bad_c0_draws_zeros_and_says_why(page: Page) -> None:
+    open_page(page, "#cell=lstm&T=3&H=2&c0=1,2,3")
+    expect(page.locator("#err-c0")).to_contain_text("c₀ takes 1 number or H = 2, got 3")
+    expect(page.locator("#equations-body math[data-c0]")).to_have_attribute("data-c0", "[0,0]")
+    assert "c0=" not in page.evaluate("location.hash")
+    expect(page.locator("#ctl-c0")).to_have_value("1,2,3")
