@@ -8,6 +8,7 @@ import { fmt } from "./colors.js";
 import { CompareView } from "./compareview.js";
 import { Controller, initialStore } from "./controller.js";
 import { EquationsPanel } from "./equations.js";
+import { GatesView } from "./gatesview.js";
 import { Exporter } from "./export.js";
 import { LabView } from "./lab.js";
 import { Lecture } from "./lecture.js";
@@ -48,12 +49,13 @@ const view = {
 
 const camera = new Camera($("#graph-scroll"));
 const graph = new UnfoldedGraph($("#unfolded"), {
-  onHover: hoverGraph, onClick: clickGraph, onExpand: () => setState({ zoom: 0 }),
+  onHover: hoverGraph, onClick: clickGraph, onExpand: () => setState({ zoom: 0 }), onDrawn: () => gatesView?.draw(),
 });
 const equations = new EquationsPanel($("#equations-body"), { onHover: hoverTerm, onClick: clickTerm });
 const accWs = new Accumulator($("#acc-Ws"), "Ws", { onHover: hoverTerm, onScrub: scrubTo });
 const accWx = new Accumulator($("#acc-Wx"), "Wx", { onHover: hoverTerm, onScrub: scrubTo });
 const setState = (patch, opts) => controller.setState(patch, opts);
+const gatesView = new GatesView($("#unfolded"), graph, store, { button: $("#btn-gates"), setState });
 const wiring = { getState: () => store.get().state, setState };
 const training = new TrainingView($("#train-panel"), store, {
   setState,
@@ -379,6 +381,7 @@ function renderStep() {
   const dropped = t ? droppedKs(t, state.K).flatMap((k) => [`Ws_${k}`, `Wx_${k}`, `f_${k}`, `z_${k}`]) : [];
   const column = focusColumn(step, vm.T);
   if (view.zoomed && !wellInside(view.zoomed, column)) drawGraph(vm, state, column); // the window moves
+  gatesView.follow(step.kind === "ready" ? null : column);
   const weights = new Map();
   if (backward) {
     weights.set(`Wy_${t}`, { norm: 1, max: 1 });
@@ -575,10 +578,9 @@ function clickTerm(id, anchor) {
 function clickGraph(id, anchor) {
   const g = /^(s|c)_(\d+)$/.exec(id);
   if (g && view.vm && view.vm.cell !== "rnn" && Number(g[2]) >= 1) {
-    // the step expanded: its gates as vectors (rows i f g o / r z n, H columns)
-    const gates = view.vm.steps[Number(g[2]) - 1].gates;
-    const names = Object.keys(gates);
-    showMatrix(anchor, `gates of step ${g[2]}: rows ${names.join(", ")}`, names.map((n) => gates[n]));
+    // the step expanded (or closed again): its gates drawn beside it (gatesview.js)
+    const t = Number(g[2]);
+    setState({ gx: store.get().state.gx === t ? 0 : t }, { push: false });
     return;
   }
   const m = /^(Ws|Wx|s)_(\d+)$/.exec(id);

@@ -29,6 +29,8 @@ export const PROPS = [
   { name: "follow", type: "int", def: 1, min: 0, max: 1 }, // the camera follows the active term
   { name: "fit", type: "int", def: 0, min: 0, max: 1 }, // the graph fitted to the panel's width
   { name: "zoom", type: "int", def: 1, min: 0, max: 1 }, // long T: the middle columns fold away
+  { name: "gates", type: "int", def: 0, min: 0, max: 1 }, // gated cells: the animated step's gates drawn beside it
+  { name: "gx", type: "int", def: 0, min: 0, max: 1000 }, // gated cells: a step expanded to its gates (0 = none)
   // training (training.js): "" = the page's own sequence, else a task whose sample the graph shows
   { name: "task", type: "enum", def: "", options: ["", "sine", "echo", "adding", "binary_addition", "chars"], request: true },
   { name: "opt", type: "enum", def: "adam", options: ["sgd", "momentum", "adam"] },

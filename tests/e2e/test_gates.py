@@ -184,3 +184,88 @@ def test_a_link_with_a_bad_c0_draws_zeros_and_says_why(page: Page) -> None:
     expect(page.locator("#equations-body math[data-c0]")).to_have_attribute("data-c0", "[0,0]")
     assert "c0=" not in page.evaluate("location.hash")
     expect(page.locator("#ctl-c0")).to_have_value("1,2,3")
+
+
+def gate_panel(page: Page, t: int) -> dict[str, list[float]]:
+    """The gate values a step's panel draws in the graph: {gate: [value per unit]}."""
+    result: dict[str, list[float]] = page.eval_on_selector(
+        f"svg#unfolded .gates-view[data-gates-step='{t}']",
+        """g => Object.fromEntries([...g.querySelectorAll('.gate-row')].map(r =>
+            [r.dataset.gate, [...r.querySelectorAll('.gate-cell')].map(c => Number(c.dataset.value))]))""",
+    )
+    return result
+
+
+def test_a_click_or_enter_on_a_state_expands_its_gates_beside_it(
+    page: Page, rec: Recorder
+) -> None:
+    T, H = 3, 2
+    open_page(page, f"#cell=lstm&T={T}&H={H}")
+    panels = page.locator("svg#unfolded .gates-view")
+    expect(panels).to_have_count(0)
+    page.locator("svg#unfolded [data-node='s_2'] rect.box").click()
+    expect(page.locator("svg#unfolded .gates-view[data-gates-step='2']")).to_have_count(1)
+    assert "gx=2" in page.evaluate("location.hash")
+    xs, ds = sine(T)
+    model = {"n_in": 1, "n_hidden": H, "n_out": 1, "activation": "tanh", "seed": 0, "cell": "lstm"}
+    steps = api_bptt(page, {"model": model, "inputs": xs, "targets": ds})["steps"]
+    drawn = gate_panel(page, 2)
+    assert list(drawn) == ["i", "f", "g", "o"]
+    for name, values in drawn.items():
+        assert_allclose(values, steps[1]["gates"][name], rtol=1e-12)
+    # the value on hover, the table on click
+    cell = page.locator("svg#unfolded .gates-view [data-gate='f'] .gate-cell").first
+    cell.hover()
+    expect(cell.locator("title")).to_have_text(re.compile(r"^f₂\[1\] = "))
+    cell.click()
+    expect(page.locator("#popover")).to_be_visible()
+    expect(page.locator("#popover .pop-title")).to_have_text("gates of step 2: rows i, f, g, o")
+    expect(page.locator("#popover table.matrix tr")).to_have_count(4)
+    page.keyboard.press("Escape")
+    # the panel sits right of s_2, inside the graph, clear of s_2's box
+    box = page.locator("svg#unfolded [data-node='s_2'] rect.box").bounding_box()
+    bg = page.locator("svg#unfolded .gates-view .gates-bg").bounding_box()
+    assert box and bg and bg["x"] >= box["x"] + box["width"], (box, bg)
+    # Enter on the focused state closes it again; the link keeps an expanded step
+    page.locator("svg#unfolded [data-node='s_2'] rect.box").click()
+    expect(panels).to_have_count(0)
+    page.locator("svg#unfolded [data-node='c_3'] rect.box").click()
+    expect(page.locator("svg#unfolded .gates-view[data-gates-step='3']")).to_have_count(1)
+    page.keyboard.press("Enter")
+    expect(panels).to_have_count(0)
+    page.keyboard.press("Enter")
+    expect(page.locator("svg#unfolded .gates-view[data-gates-step='3']")).to_have_count(1)
+    page.reload()
+    page.wait_for_selector("svg#unfolded[data-ready='true']")
+    expect(page.locator("svg#unfolded .gates-view[data-gates-step='3']")).to_have_count(1)
+    assert rec.errors == []
+
+
+def test_the_gates_toggle_follows_the_animation(page: Page, rec: Recorder) -> None:
+    T, H = 4, 3
+    open_page(page, f"#cell=gru&T={T}&H={H}")
+    toggle = page.locator("#btn-gates")
+    expect(toggle).to_be_visible()
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    page.locator("h1").click()
+    page.keyboard.press("End")  # the last term: k = 1
+    svg = page.locator("svg#unfolded")
+    expect(svg).to_have_attribute("data-gates", "1")
+    page.keyboard.press("ArrowLeft")
+    expect(svg).to_have_attribute("data-gates", "2")
+    xs, ds = sine(T)
+    model = {"n_in": 1, "n_hidden": H, "n_out": 1, "activation": "tanh", "seed": 0, "cell": "gru"}
+    steps = api_bptt(page, {"model": model, "inputs": xs, "targets": ds})["steps"]
+    drawn = gate_panel(page, 2)
+    assert list(drawn) == ["r", "z", "n"]
+    for name, values in drawn.items():
+        assert_allclose(values, steps[1]["gates"][name], rtol=1e-12)
+    # folded: no panels; the plain RNN has no gates and no toggle
+    page.locator("#btn-view").click()
+    expect(page.locator("svg#unfolded .gates-layer")).to_be_hidden()
+    page.locator("#btn-view").click()
+    page.select_option("#ctl-cell", "rnn")
+    expect(toggle).to_be_hidden()
+    expect(page.locator("svg#unfolded .gates-view")).to_have_count(0)
+    assert rec.errors == []
