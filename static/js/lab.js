@@ -8,6 +8,7 @@ import { decaySeries, logGrid, logSlope, measuredRegime, regime } from "./flowla
 import { GradcheckView } from "./gradcheck.js";
 import { Heatmap } from "./heatmap.js";
 import { loadPlotly } from "./plotlyloader.js";
+import { markPlot, setSymbolText } from "./symbols.js";
 import { watchVisible } from "./visible.js";
 import { WeightsPanel } from "./weights.js";
 
@@ -125,8 +126,7 @@ export class LabView {
     ];
     const dl = $("#flow-diag");
     dl.replaceChildren(...rows.flatMap(([k, v]) => {
-      const dt = document.createElement("dt");
-      dt.textContent = k;
+      const dt = setSymbolText(document.createElement("dt"), k);
       const dd = document.createElement("dd");
       dd.textContent = v;
       return [dt, dd];
@@ -148,7 +148,7 @@ export class LabView {
       parts.push(`${BOUND_TEXT[bound][0].toUpperCase()}${BOUND_TEXT[bound].slice(1)}.`);
     }
     if (diag.warnings.length) parts.push(diag.warnings.join("; "));
-    note.textContent = parts.join(" ");
+    setSymbolText(note, parts.join(" "), { cell: vm.cell });
     note.dataset.regime = kind;
     note.dataset.bound = bound;
   }
@@ -199,17 +199,20 @@ export class LabView {
     const mapDiv = $("#flow-map");
     await drawFlowMap(Plotly, mapDiv, { logZ: logGrid(raw), raw, label: FLOW_LABELS[state.flow], jacobian: state.flow === "jacobian" });
     mapDiv.dataset.kind = state.flow;
-    const axes = state.flow === "jacobian" ? "every later state t and earlier state k" : "every loss step t and term k";
-    $("#flow-map-caption").textContent = `${FLOW_LABELS[state.flow]} for ${axes} (log colour scale).`;
+    const jac = state.flow === "jacobian";
+    markPlot(mapDiv, { cell: vm.cell, axes: jac ? { x: "k jacobian", y: "t jacobian" } : { x: "k", y: "t" } });
+    const axes = jac ? "every later state t and earlier state k" : "every loss step t and term k";
+    setSymbolText($("#flow-map-caption"), `${FLOW_LABELS[state.flow]} for ${axes} (log colour scale).`, { cell: vm.cell });
     const decayDiv = $("#flow-decay");
     if (this.decayShown !== answer) {
       await new Promise((resolve) => requestAnimationFrame(resolve)); // one plot per frame
       await drawDecay(Plotly, decayDiv, series);
       decayDiv.dataset.slope = slope === null ? "" : String(slope);
       decayDiv.dataset.rho = String(vm.diagnostics.ws_spectral_radius);
-      $("#flow-decay-caption").textContent = slope === null
-        ? "‖∂s_T/∂s_k‖ against T − k."
-        : `‖∂s_T/∂s_k‖ against T − k: about ×${fmt(10 ** slope, 3)} per step back (log slope ${fmt(slope, 3)}).`;
+      markPlot(decayDiv, { cell: vm.cell, axes: { x: "k" } });
+      setSymbolText($("#flow-decay-caption"), slope === null
+        ? "‖∂s_T/∂s_k‖₂ against T − k."
+        : `‖∂s_T/∂s_k‖₂ against T − k: about ×${fmt(10 ** slope, 3)} per step back (log slope ${fmt(slope, 3)}).`, { cell: vm.cell });
       await new Promise((resolve) => requestAnimationFrame(resolve));
       await drawEigen(Plotly, $("#w-eigen"), { eig: vm.diagnostics.ws_eigenvalues, gamma: vm.diagnostics.gamma });
       this.decayShown = answer;
