@@ -74,10 +74,11 @@ export class LabView {
       $("#out-rho").textContent = rhoText(Number(rho.value));
       later("rho", () => this.intents.setState({ rho: Number(rho.value) }), 120);
     });
+    // a second handle on the page's one truncation K (the store owns it, the URL follows)
     const cK = $("#ctl-cK");
     cK.addEventListener("input", () => {
-      $("#out-cK").textContent = `K = ${cK.value}`;
-      later("cK", () => this.intents.setState({ cK: Number(cK.value) }), 120);
+      $("#out-cK").textContent = kText(Number(cK.value));
+      later("cK", () => this.intents.setState({ K: Number(cK.value) }), 120);
     });
     $("#ctl-flow").addEventListener("change", (ev) => this.intents.setState({ flow: ev.target.value }));
     $("#btn-gradcheck").addEventListener("click", () => this.intents.gradcheck());
@@ -94,7 +95,7 @@ export class LabView {
     if (next.answer !== prev.answer || next.state.flow !== prev.state?.flow || (stopped && this.dirty)) this.scheduleFlow();
     if (next.compare !== prev.compare && next.compare) this.showGap(next.compare);
     if (next.compareError !== prev.compareError) showError("err-cK", next.compareError);
-    if (next.answer !== prev.answer || next.state.cK !== prev.state?.cK) this.syncCompareSlider(next);
+    if (next.answer !== prev.answer || next.state.K !== prev.state?.K) this.syncCompareSlider(next);
     if (next.gradcheck !== prev.gradcheck) this.showGradcheck(next.gradcheck);
   }
 
@@ -108,12 +109,10 @@ export class LabView {
 
   syncCompareSlider({ answer, state }) {
     const T = answer ? answer.vm.T : state.T;
-    const K = Math.max(1, Math.min(state.cK, Math.max(1, T - 1)));
     const slider = $("#ctl-cK");
-    slider.max = String(Math.max(1, T - 1));
-    slider.disabled = T < 2;
-    if (document.activeElement !== slider) slider.value = String(K);
-    $("#out-cK").textContent = `K = ${K}`;
+    slider.max = String(Math.max(1, T)); // as the Backward control's
+    if (document.activeElement !== slider) slider.value = String(state.K);
+    $("#out-cK").textContent = kText(state.K);
   }
 
   showDiagnostics(vm, slope) {
@@ -223,6 +222,20 @@ export class LabView {
 
   showGap({ gaps, full, trunc, K }) {
     const tbody = $("#cmp-body");
+    $("#cmp").dataset.k = String(K);
+    $("#cmp").classList.toggle("idle", K === 0);
+    if (K === 0) {
+      // full BPTT on the graph: nothing dropped, nothing to compare
+      const tr = document.createElement("tr");
+      const td = document.createElement("td");
+      td.colSpan = 6;
+      td.className = "help";
+      td.textContent = "Full BPTT: no term is dropped. Choose a truncation K ≥ 1 (here or under Backward) to see what it costs.";
+      tr.append(td);
+      tbody.replaceChildren(tr);
+      $("#cmp-trunc-label").textContent = "truncated";
+      return;
+    }
     tbody.replaceChildren(...Object.entries(gaps).map(([name, g]) => {
       const tr = document.createElement("tr");
       tr.dataset.weight = name;
@@ -261,6 +274,10 @@ export class LabView {
     this.gradcheckView.render(gc.result);
     this.gradcheckShown = true;
   }
+}
+
+function kText(K) {
+  return K > 0 ? `K = ${K}` : "full";
 }
 
 function rhoText(rho) {
