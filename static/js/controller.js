@@ -62,7 +62,7 @@ export function initialStore(state, limits) {
     graphErrors: [], // the server's messages about the graph's request [{loc, msg}]
     fieldErrors: {}, // client checks of the Model controls {name: message}
     busy: false,
-    compare: null, // {K, gaps, full, trunc}: full against truncated BPTT (the lab)
+    compare: null, // {K, gaps, full, trunc}: full against truncated BPTT at the page's K (the lab); {K: 0} at full BPTT
     compareError: "",
     cells: null, // {current, H, decay: {cell: {lag, value}}, trained, error}: the lab's three decay curves
     gradcheck: null, // {result} or {error} or {note}
@@ -127,8 +127,7 @@ export class Controller {
     this.store.set({ state: next });
     if (runKey(next) !== runKey(prev)) this.resetRun({ keepCurves: true, graph: false });
     if (sampleKey(next) !== sampleKey(prev) || fixedKey(next) !== fixedKey(prev)) this.refreshPrediction();
-    this.requestGraph();
-    if (next.cK !== prev.cK) this.compare();
+    this.requestGraph(); // a new K: the new answer brings the comparison along
     if (next.cmp !== prev.cmp || next.seed !== prev.seed) this.gatesReset();
   }
 
@@ -195,31 +194,26 @@ export class Controller {
 
   // ---------------------------------------------------------------- the lab
 
-  /** K of the full-vs-truncated comparison: within 1..T−1. */
-  compareK() {
-    const { answer } = this.store.get();
-    const T = answer ? answer.vm.T : this.state.T;
-    return Math.max(1, Math.min(this.state.cK, Math.max(1, T - 1)));
-  }
-
   /**
-   * Full and truncated BPTT on the graph's sequence (detail "norms"). With full BPTT on the
-   * graph its answer is the full side: one request, the truncated one.
+   * Full BPTT against the graph's truncated answer, on the graph's sequence: the truncated side
+   * is the graph's own answer (the page's one K), one request for the full side (detail
+   * "norms"). At full BPTT (K = 0) there is nothing to compare.
    */
   async compare() {
     const { answer } = this.store.get();
     if (!answer) return;
-    const K = this.compareK();
+    const K = answer.body.truncate ?? 0;
     if (this.cmpCtl) this.cmpCtl.abort();
+    if (K === 0) {
+      this.cmpCtl = null;
+      this.store.set({ compare: { K: 0 }, compareError: "" });
+      return;
+    }
     const controller = new AbortController();
     this.cmpCtl = controller;
-    const base = { ...answer.body, detail: "norms" };
     try {
-      const truncP = postBptt({ ...base, truncate: K }, { signal: controller.signal });
-      const fullP = answer.body.truncate === null
-        ? Promise.resolve({ data: answer.vm.raw })
-        : postBptt({ ...base, truncate: null }, { signal: controller.signal });
-      const [full, trunc] = await Promise.all([fullP, truncP]);
+      const full = await postBptt({ ...answer.body, detail: "norms", truncate: null }, { signal: controller.signal });
+      const trunc = { data: answer.vm.raw };
       if (controller.signal.aborted) return;
       const gaps = gradientGap(full.data, trunc.data);
       this.store.set({ compare: { K, gaps, full: full.data.grads.Ws, trunc: trunc.data.grads.Ws }, compareError: "" });

@@ -9,6 +9,7 @@ import { decaySeries, logGrid, logSlope, measuredRegime, regime } from "./flowla
 import { GradcheckView } from "./gradcheck.js";
 import { Heatmap } from "./heatmap.js";
 import { loadPlotly } from "./plotlyloader.js";
+import { markPlot, setSymbolText } from "./symbols.js";
 import { watchVisible } from "./visible.js";
 import { WeightsPanel } from "./weights.js";
 
@@ -74,10 +75,11 @@ export class LabView {
       $("#out-rho").textContent = rhoText(Number(rho.value));
       later("rho", () => this.intents.setState({ rho: Number(rho.value) }), 120);
     });
+    // a second handle on the page's one truncation K (the store owns it, the URL follows)
     const cK = $("#ctl-cK");
     cK.addEventListener("input", () => {
-      $("#out-cK").textContent = `K = ${cK.value}`;
-      later("cK", () => this.intents.setState({ cK: Number(cK.value) }), 120);
+      $("#out-cK").textContent = kText(Number(cK.value));
+      later("cK", () => this.intents.setState({ K: Number(cK.value) }), 120);
     });
     $("#ctl-flow").addEventListener("change", (ev) => this.intents.setState({ flow: ev.target.value }));
     $("#btn-gradcheck").addEventListener("click", () => this.intents.gradcheck());
@@ -94,7 +96,7 @@ export class LabView {
     if (next.answer !== prev.answer || next.state.flow !== prev.state?.flow || (stopped && this.dirty)) this.scheduleFlow();
     if (next.compare !== prev.compare && next.compare) this.showGap(next.compare);
     if (next.compareError !== prev.compareError) showError("err-cK", next.compareError);
-    if (next.answer !== prev.answer || next.state.cK !== prev.state?.cK) this.syncCompareSlider(next);
+    if (next.answer !== prev.answer || next.state.K !== prev.state?.K) this.syncCompareSlider(next);
     if (next.gradcheck !== prev.gradcheck) this.showGradcheck(next.gradcheck);
     if (next.cells !== prev.cells) this.drawCells();
   }
@@ -109,12 +111,10 @@ export class LabView {
 
   syncCompareSlider({ answer, state }) {
     const T = answer ? answer.vm.T : state.T;
-    const K = Math.max(1, Math.min(state.cK, Math.max(1, T - 1)));
     const slider = $("#ctl-cK");
-    slider.max = String(Math.max(1, T - 1));
-    slider.disabled = T < 2;
-    if (document.activeElement !== slider) slider.value = String(K);
-    $("#out-cK").textContent = `K = ${K}`;
+    slider.max = String(Math.max(1, T)); // as the Backward control's
+    if (document.activeElement !== slider) slider.value = String(state.K);
+    $("#out-cK").textContent = kText(state.K);
   }
 
   showDiagnostics(vm, slope) {
@@ -127,8 +127,7 @@ export class LabView {
     ];
     const dl = $("#flow-diag");
     dl.replaceChildren(...rows.flatMap(([k, v]) => {
-      const dt = document.createElement("dt");
-      dt.textContent = k;
+      const dt = setSymbolText(document.createElement("dt"), k);
       const dd = document.createElement("dd");
       dd.textContent = v;
       return [dt, dd];
@@ -150,7 +149,7 @@ export class LabView {
       parts.push(`${BOUND_TEXT[bound][0].toUpperCase()}${BOUND_TEXT[bound].slice(1)}.`);
     }
     if (diag.warnings.length) parts.push(diag.warnings.join("; "));
-    note.textContent = parts.join(" ");
+    setSymbolText(note, parts.join(" "), { cell: vm.cell });
     note.dataset.regime = kind;
     note.dataset.bound = bound;
   }
@@ -201,17 +200,20 @@ export class LabView {
     const mapDiv = $("#flow-map");
     await drawFlowMap(Plotly, mapDiv, { logZ: logGrid(raw), raw, label: FLOW_LABELS[state.flow], jacobian: state.flow === "jacobian" });
     mapDiv.dataset.kind = state.flow;
-    const axes = state.flow === "jacobian" ? "every later state t and earlier state k" : "every loss step t and term k";
-    $("#flow-map-caption").textContent = `${FLOW_LABELS[state.flow]} for ${axes} (log colour scale).`;
+    const jac = state.flow === "jacobian";
+    markPlot(mapDiv, { cell: vm.cell, axes: jac ? { x: "k jacobian", y: "t jacobian" } : { x: "k", y: "t" } });
+    const axes = jac ? "every later state t and earlier state k" : "every loss step t and term k";
+    setSymbolText($("#flow-map-caption"), `${FLOW_LABELS[state.flow]} for ${axes} (log colour scale).`, { cell: vm.cell });
     const decayDiv = $("#flow-decay");
     if (this.decayShown !== answer) {
       await new Promise((resolve) => requestAnimationFrame(resolve)); // one plot per frame
       await drawDecay(Plotly, decayDiv, series);
       decayDiv.dataset.slope = slope === null ? "" : String(slope);
       decayDiv.dataset.rho = String(vm.diagnostics.ws_spectral_radius);
-      $("#flow-decay-caption").textContent = slope === null
-        ? "‖∂s_T/∂s_k‖ against T − k."
-        : `‖∂s_T/∂s_k‖ against T − k: about ×${fmt(10 ** slope, 3)} per step back (log slope ${fmt(slope, 3)}).`;
+      markPlot(decayDiv, { cell: vm.cell, axes: { x: "k" } });
+      setSymbolText($("#flow-decay-caption"), slope === null
+        ? "‖∂s_T/∂s_k‖₂ against T − k."
+        : `‖∂s_T/∂s_k‖₂ against T − k: about ×${fmt(10 ** slope, 3)} per step back (log slope ${fmt(slope, 3)}).`, { cell: vm.cell });
       await new Promise((resolve) => requestAnimationFrame(resolve));
       await drawEigen(Plotly, $("#w-eigen"), { eig: vm.diagnostics.ws_eigenvalues, gamma: vm.diagnostics.gamma });
       this.decayShown = answer;
@@ -244,6 +246,20 @@ export class LabView {
 
   showGap({ gaps, full, trunc, K }) {
     const tbody = $("#cmp-body");
+    $("#cmp").dataset.k = String(K);
+    $("#cmp").classList.toggle("idle", K === 0);
+    if (K === 0) {
+      // full BPTT on the graph: nothing dropped, nothing to compare
+      const tr = document.createElement("tr");
+      const td = document.createElement("td");
+      td.colSpan = 6;
+      td.className = "help";
+      td.textContent = "Full BPTT: no term is dropped. Choose a truncation K ≥ 1 (here or under Backward) to see what it costs.";
+      tr.append(td);
+      tbody.replaceChildren(tr);
+      $("#cmp-trunc-label").textContent = "truncated";
+      return;
+    }
     tbody.replaceChildren(...Object.entries(gaps).map(([name, g]) => {
       const tr = document.createElement("tr");
       tr.dataset.weight = name;
@@ -282,6 +298,10 @@ export class LabView {
     this.gradcheckView.render(gc.result);
     this.gradcheckShown = true;
   }
+}
+
+function kText(K) {
+  return K > 0 ? `K = ${K}` : "full";
 }
 
 function rhoText(rho) {

@@ -12,10 +12,11 @@ import { GatesView } from "./gatesview.js";
 import { Exporter } from "./export.js";
 import { LabView } from "./lab.js";
 import { Lecture } from "./lecture.js";
-import { Definitions } from "./definitions.js";
 import { Lesson } from "./lesson.js";
 import { LinkedViews } from "./linkedviews.js";
 import { Storyboard } from "./storyboard.js";
+import { Definitions, setSymbolText } from "./symbols.js";
+import { zeroStart } from "./lessonsteps.js";
 import { checkControl, checkState, linkErrors, normsOnlyNote, readLimits } from "./limits.js";
 import { showMatrix, hidePopover } from "./popover.js";
 import { PresetPicker } from "./presets.js";
@@ -425,7 +426,9 @@ function renderStep() {
   accWs.update(view.sums, { ...info, ...normsInfo("Ws") });
   accWx.update(view.sums, { ...info, ...normsInfo("Wx") });
   const gateWords = step.kind === "term" && step.k < step.t ? gateCaption(vm.cell, step.k + 1, vm.steps[step.k].gates) : "";
-  $("#step-caption").textContent = caption(step, vm.T, { lossKind: vm.lossKind, output: vm.output, cell: vm.cell }) + gateWords;
+  // the surprising zero explained where it is added: C^Ws_{t,1} = s₀ᵀ δ_{t,1} = 0
+  const zeroWords = step.kind === "term" && step.k === 1 && zeroStart(vm) ? ` Its Ws term is 0: s₀ = 0, no earlier state for Ws to act on.` : "";
+  setSymbolText($("#step-caption"), caption(step, vm.T, { lossKind: vm.lossKind, output: vm.output, cell: vm.cell }) + gateWords + zeroWords, { cell: vm.cell });
   $("#step-count").textContent = `${i + 1} / ${view.timeline.length}`;
   $("#btn-prev").disabled = i === 0;
   $("#btn-next").disabled = i === view.timeline.length - 1;

@@ -17,7 +17,7 @@ export const PROPS = [
   { name: "seed", type: "int", def: 0, min: 0, max: 4294967295, request: true },
   { name: "c0", type: "string", def: "", request: true }, // LSTM's c_0: "" zeros, one number for every unit, or H numbers
   { name: "loss", type: "enum", def: "last", options: ["last", "all"], request: true },
-  { name: "K", type: "int", def: 0, min: 0, max: 1000, request: true }, // 0 = full BPTT
+  { name: "K", type: "int", def: 0, min: 0, max: 1000, request: true }, // 0 = full BPTT; the lab and training follow it
   { name: "seq", type: "enum", def: "sine", options: ["sine", "custom"], request: true },
   { name: "xs", type: "string", def: "", request: true }, // custom inputs, comma-separated
   { name: "ds", type: "string", def: "", request: true }, // custom targets, comma-separated
@@ -36,11 +36,9 @@ export const PROPS = [
   { name: "opt", type: "enum", def: "adam", options: ["sgd", "momentum", "adam"] },
   { name: "lr", type: "float", def: 0.01, min: 1e-12, max: 1e6 },
   { name: "clip", type: "float", def: 0, min: 0, max: 1e6 }, // 0 = no clipping
-  { name: "tK", type: "int", def: 0, min: 0, max: 1000 }, // training truncation, 0 = full
   // exploration lab (lab.js), lecture mode (lecture.js), presets (presets.js)
   { name: "rho", type: "float", def: 0, min: 0, max: 100, request: true }, // ρ(Ws); 0 = as seeded
   { name: "flow", type: "enum", def: "Ws", options: ["Ws", "Wx", "state", "jacobian", "cell"] }, // flow map ("cell": the LSTM's κ)
-  { name: "cK", type: "int", def: 2, min: 1, max: 1000 }, // K of the full-vs-truncated comparison
   { name: "cmp", type: "enum", def: "long", options: ["long", "short"] }, // "why gates": the task compared
   { name: "lecture", type: "int", def: 0, min: 0, max: 1 },
   { name: "lesson", type: "int", def: 0, min: 0, max: 99 }, // guided lesson step (lesson.js), 0 = off

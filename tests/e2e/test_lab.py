@@ -143,7 +143,7 @@ def test_spectral_radius_slider_turns_the_decay_slope_at_one_over_gamma(
 
 
 def test_flow_switch_and_the_full_vs_truncated_gap(page: Page, rec: Recorder) -> None:
-    open_page(page, "#T=6&loss=all&cK=2")
+    open_page(page, "#T=6&loss=all&K=2")  # the lab compares at the page's one K
     page.select_option("#ctl-flow", "state")
     expect(page.locator("#flow-map")).to_have_attribute("data-kind", "state")
     assert "flow=state" in page.evaluate("location.hash")
