@@ -337,7 +337,7 @@ def api(page: Page, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def cells_drawn(page: Page, current: str, H: int) -> list[dict[str, Any]]:
-    """The lab's three decay curves once drawn for `current` at hidden size H: {cell, x, y, width}."""
+    """The lab's three decay curves once drawn for `current` at hidden size H."""
     page.wait_for_function(
         """([c, H]) => {
           const div = document.querySelector('#flow-cells');
