@@ -318,8 +318,10 @@ export class UnfoldedGraph {
       const [base, text] = GATE_EDGES[e.kind];
       const mx = (e.from[0] + e.to[0]) / 2;
       const my = (e.from[1] + e.to[1]) / 2;
-      // o_t: left of its slanted arrow, clear of the shaft
-      const pos = e.kind === "f" ? { x: mx, y: my - 6 } : e.kind === "z" ? { x: mx, y: my + 30 } : { x: Math.min(e.from[0], e.to[0]) - 5, y: my + 4, "text-anchor": "end" };
+      // f_t past the Wy arrow that crosses the rail (f_1 under its short arrow, clear of c_0's label), z_t past x_{t−1}'s label, o_t left of its slanted arrow
+      const along = (u) => e.from[0] + u * (e.to[0] - e.from[0]);
+      const pos = e.kind === "f" ? { x: along(0.68), y: e.t === 1 ? my + 15 : my - 6 } : e.kind === "z" ? { x: along(0.62), y: my + 30 }
+        : { x: Math.min(e.from[0], e.to[0]) - 5, y: my + 4, "text-anchor": "end" };
       g.append(label(base, e.t, { class: "elabel", "text-anchor": "middle", ...pos }), title(`${text} (step ${e.t})`));
       return;
     }

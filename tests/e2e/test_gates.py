@@ -310,3 +310,50 @@ def test_json_export_of_a_gated_view_is_the_api_answer_with_gates_and_totals(
     for W in ("Ws", "Wx"):
         assert_allclose(acc_values(page, W), np.array(exported["grads"][W]), rtol=1e-9, atol=1e-15)
     assert rec.errors == []
+
+
+LABEL_AND_SHAFT = """id => {
+  const g = document.querySelector(`svg#unfolded [data-edge='${id}']`);
+  const box = (el) => {
+    const r = el.getBoundingClientRect();
+    return [r.left, r.right, r.top, r.bottom];
+  };
+  return {label: box(g.querySelector('.elabel')), shaft: box(g.querySelector('.shaft'))};
+}"""
+
+
+def test_the_lstms_o_and_wy_labels_sit_beside_their_arrows(page: Page, rec: Recorder) -> None:
+    open_page(page, "#cell=lstm&T=4&H=3")
+    for t in range(1, 5):
+        o = page.evaluate(LABEL_AND_SHAFT, f"o_{t}")
+        assert o["label"][1] <= o["shaft"][0] + 0.5, (t, o)  # left of the slanted o_t arrow
+        wy = page.evaluate(LABEL_AND_SHAFT, f"Wy_{t}")
+        assert wy["label"][0] >= wy["shaft"][1] - 0.5, (t, wy)  # right of the slanted Wy arrow
+    assert rec.errors == []
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_lecture_mode_captions_take_two_lines_at_1280x720(
+    page: Page, rec: Recorder, cell: str
+) -> None:
+    T = 200
+    open_page(page, f"#cell={cell}&T={T}&H=16")
+    page.locator("h1").click()
+    page.keyboard.press("l")
+    expect(page.locator("html")).to_have_class(re.compile(r"\blecture\b"))
+    page.keyboard.press("End")
+    for _ in range(100):  # back to the term k = 101 of loss step 200: three-digit indices
+        page.keyboard.press("ArrowLeft")
+    caption = page.locator("#step-caption")
+    expect(caption).to_contain_text("κ is multiplied by f₁₀₂" if cell == "lstm" else "z₁₀₂")
+    lines = page.evaluate(
+        """() => {
+          const c = document.querySelector('#step-caption');
+          const range = document.createRange();
+          range.selectNodeContents(c);
+          const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+          return tops.size;
+        }"""
+    )
+    assert lines <= 2, lines
+    assert rec.errors == []
