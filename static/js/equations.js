@@ -86,7 +86,12 @@ export class EquationsPanel {
   follow(activeK) {
     const sh = this.shown;
     if (!sh || sh.t === null || windowKey(sh.t, activeK) === sh.window) return;
-    this.render(sh.vm, { t: sh.t, act: sh.act, K: sh.K, activeK });
+    sh.window = windowKey(sh.t, activeK);
+    // only the two sums change: the forward pass and ∂E/∂Wy stay (no relayout of their math)
+    for (const W of ["Ws", "Wx"]) {
+      const old = this.root.querySelector(`.eq-block[data-sum="${W}"]`);
+      if (old) old.replaceWith(this.sumBlock(sh.vm, sh.t, W, sh.K, activeK));
+    }
   }
 
   forwardBlock(vm, act) {
@@ -188,7 +193,9 @@ export class EquationsPanel {
     const title = W === "Ws"
       ? el("h3", "", "State W", el("sub", "", "s"), ": a term per earlier step")
       : el("h3", "", "Input W", el("sub", "", "x"), ": the same path");
-    return el("div", "eq-block", title, line);
+    const block = el("div", "eq-block", title, line);
+    block.dataset.sum = W;
+    return block;
   }
 
   /** A hoverable, focusable, clickable term with its norm underneath. */
