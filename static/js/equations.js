@@ -145,7 +145,7 @@ export class EquationsPanel {
     const y = vm.output === "softmax"
       ? math("inline", sym("y", "t"), mo("="), mi("softmax"), mo("("), sym("s", "t"), sym("Wy"), mo(")"))
       : math("inline", sym("y", "t"), mo("="), sym("s", "t"), sym("Wy"));
-    const lines = gatedForward(vm.cell).map((eq) => el("div", "eq-line", eq));
+    const lines = gatedForward(vm.cell, { c0: vm.c0 }).map((eq) => el("div", "eq-line", eq));
     lines.push(el("div", "eq-line", y));
     const block = el("div", "eq-block eq-forward eq-gated", el("h3", "", `Forward pass, ${name} cell`), el("div", "", ...lines));
     block.dataset.cell = vm.cell;

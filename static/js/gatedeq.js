@@ -2,6 +2,7 @@
 // backward recursion of σ (and the LSTM's κ), and the term C^W_{t,k} every cell shares.
 // Pure builders: they return elements, the equations panel places them.
 
+import { fmt } from "./colors.js";
 import { m, math, mi, mn, mo, row, sym, withDef } from "./mathml.js";
 
 const sigma = () => withDef(mi("σ"), "logistic"); // a fresh element per use: a DOM node sits in one place only
@@ -13,8 +14,23 @@ const T = (x) => m("msup", {}, x, mi("⊤"));
 const block = (base, gate, index) => m("msubsup", {}, mi(base), typeof index === "number" ? mn(index) : mi(index), mi(gate));
 const call = (f, ...arg) => row(f, mo("("), ...arg, mo(")"));
 
-/** The forward equations of a gated cell, one <math> per line. */
-export function gatedForward(cell) {
+const C0_SHOWN = 6; // c_0's first values written out; the rest on the graph's c_0 node
+
+/** The LSTM's initial cell state as written: "c₀ = 0" for zeros, else its values. */
+export function c0Line(c0) {
+  const values = c0 ?? [];
+  const zeros = values.every((v) => v === 0);
+  const shown = values.slice(0, C0_SHOWN).map((v) => mn(fmt(v, 3)));
+  const list = shown.flatMap((v, i) => (i ? [mo(","), v] : [v]));
+  if (values.length > C0_SHOWN) list.push(mo(","), mo("…"));
+  const rhs = zeros ? [mn(0), mtext(values.length ? ` (zeros, ${values.length} units)` : " (zeros)")] : [row(mo("("), ...list, mo(")"))];
+  const line = math("inline", gs("c", 0), mo("="), ...rhs);
+  line.dataset.c0 = JSON.stringify(values);
+  return line;
+}
+
+/** The forward equations of a gated cell, one <math> per line (the LSTM's c_0 below them). */
+export function gatedForward(cell, { c0 = null } = {}) {
   if (cell === "lstm") {
     return [
       math("inline", sym("a", "t"), mo("="), sym("x", "t"), sym("Wx"), mo("+"), sym("s", "t-1"), sym("Ws"),
@@ -25,6 +41,7 @@ export function gatedForward(cell) {
         gs("o", "t"), mo("="), call(sigma(), block("a", "o", "t"))),
       math("inline", gs("c", "t"), mo("="), gs("f", "t"), odot(), gs("c", "t-1"), mo("+"), gs("i", "t"), odot(), gs("g", "t"),
         mo(","), sym("s", "t"), mo("="), gs("o", "t"), odot(), call(tanh(), gs("c", "t"))),
+      c0Line(c0),
     ];
   }
   return [

@@ -4,6 +4,7 @@
 
 import { drawDecay, drawEigen, drawFlowMap } from "./charts.js";
 import { fmt, maxAbs } from "./colors.js";
+import { CELL_NAMES, drawCellDecay } from "./compareview.js";
 import { decaySeries, logGrid, logSlope, measuredRegime, regime } from "./flowlab.js";
 import { GradcheckView } from "./gradcheck.js";
 import { Heatmap } from "./heatmap.js";
@@ -97,6 +98,7 @@ export class LabView {
     if (next.compareError !== prev.compareError) showError("err-cK", next.compareError);
     if (next.answer !== prev.answer || next.state.K !== prev.state?.K) this.syncCompareSlider(next);
     if (next.gradcheck !== prev.gradcheck) this.showGradcheck(next.gradcheck);
+    if (next.cells !== prev.cells) this.drawCells();
   }
 
   /** Controls ← state. */
@@ -220,6 +222,28 @@ export class LabView {
     window.dispatchEvent(new CustomEvent("lab:drawn"));
   }
 
+  /** The three cells' ‖∂E_T/∂s_k‖ on the graph's sequence, the graph's own cell emphasised. */
+  async drawCells() {
+    const { cells } = this.store.get();
+    if (!cells) return;
+    showError("err-cells", cells.error ? `The other cells could not be computed: ${cells.error}` : "");
+    let Plotly;
+    try {
+      Plotly = await this.plotly();
+    } catch (err) {
+      $("#lab-status").textContent = String(err.message || err);
+      return;
+    }
+    if (this.store.get().cells !== cells) return; // superseded while loading
+    const div = $("#flow-cells");
+    await drawCellDecay(Plotly, div, cells);
+    div.dataset.current = cells.current;
+    div.dataset.h = String(cells.H);
+    div.dataset.cells = Object.keys(cells.decay).filter((c) => cells.decay[c].lag.length).sort().join(" ");
+    $("#flow-cells-caption").textContent = cellsCaption(cells);
+    div.dataset.drawn = String(Number(div.dataset.drawn || 0) + 1);
+  }
+
   showGap({ gaps, full, trunc, K }) {
     const tbody = $("#cmp-body");
     $("#cmp").dataset.k = String(K);
@@ -282,4 +306,19 @@ function kText(K) {
 
 function rhoText(rho) {
   return rho > 0 ? `ρ = ${Number(rho).toFixed(2)}` : "as seeded";
+}
+
+/** What the three decay curves show, in words, with their values farthest back in time. */
+function cellsCaption({ current, decay, trained }) {
+  const shown = Object.keys(decay).filter((c) => decay[c].lag.length);
+  if (!shown.length) return "‖∂E_T/∂s_k‖ against T − k: E_T is not a loss step here, so there is no curve.";
+  const far = Math.max(...shown.map((c) => decay[c].lag[decay[c].lag.length - 1]));
+  const at = shown.filter((c) => decay[c].lag[decay[c].lag.length - 1] === far)
+    .map((c) => `${CELL_NAMES[c]} ${fmt(decay[c].value[decay[c].value.length - 1], 3)}`);
+  const weights = trained
+    ? `the ${CELL_NAMES[current]} with its weights after ${trained} training steps, the others as seeded`
+    : "every cell as seeded";
+  return `‖∂E_T/∂s_k‖ against T − k for the plain RNN, the LSTM and the GRU on this graph's sequence `
+    + `(the same sizes, seed and loss; ${weights}); the thick line is the graph's ${CELL_NAMES[current]}. `
+    + `At T − k = ${far}: ${at.join(", ")}.`;
 }

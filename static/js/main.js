@@ -8,6 +8,7 @@ import { fmt } from "./colors.js";
 import { CompareView } from "./compareview.js";
 import { Controller, initialStore } from "./controller.js";
 import { EquationsPanel } from "./equations.js";
+import { GatesView } from "./gatesview.js";
 import { Exporter } from "./export.js";
 import { LabView } from "./lab.js";
 import { Lecture } from "./lecture.js";
@@ -49,12 +50,13 @@ const view = {
 
 const camera = new Camera($("#graph-scroll"));
 const graph = new UnfoldedGraph($("#unfolded"), {
-  onHover: hoverGraph, onClick: clickGraph, onExpand: () => setState({ zoom: 0 }),
+  onHover: hoverGraph, onClick: clickGraph, onExpand: () => setState({ zoom: 0 }), onDrawn: () => gatesView?.draw(),
 });
 const equations = new EquationsPanel($("#equations-body"), { onHover: hoverTerm, onClick: clickTerm });
 const accWs = new Accumulator($("#acc-Ws"), "Ws", { onHover: hoverTerm, onScrub: scrubTo });
 const accWx = new Accumulator($("#acc-Wx"), "Wx", { onHover: hoverTerm, onScrub: scrubTo });
 const setState = (patch, opts) => controller.setState(patch, opts);
+const gatesView = new GatesView($("#unfolded"), graph, store, { button: $("#btn-gates"), setState });
 const wiring = { getState: () => store.get().state, setState };
 const training = new TrainingView($("#train-panel"), store, {
   setState,
@@ -81,7 +83,7 @@ new Exporter({
 // ---------------------------------------------------------------- controls ⇄ state
 
 const CONTROLS = {
-  T: "#ctl-T", H: "#ctl-H", cell: "#ctl-cell", act: "#ctl-act", seed: "#ctl-seed", loss: "#ctl-loss", K: "#ctl-K",
+  T: "#ctl-T", H: "#ctl-H", cell: "#ctl-cell", act: "#ctl-act", seed: "#ctl-seed", c0: "#ctl-c0", loss: "#ctl-loss", K: "#ctl-K",
   seq: "#ctl-seq", xs: "#ctl-xs", ds: "#ctl-ds", t: "#ctl-t",
 };
 
@@ -109,6 +111,8 @@ function syncControls({ state, fieldErrors, tasks }) {
   for (const opt of $("#ctl-act").options) opt.disabled = gated && opt.value !== "tanh";
   if (gated && document.activeElement !== $("#ctl-act")) $("#ctl-act").value = "tanh";
   $("#act-note").hidden = !gated;
+  $("#c0-field").hidden = state.cell !== "lstm"; // only the LSTM has a cell state
+  $("#ctl-c0").disabled = state.cell !== "lstm";
   const kappa = $("#ctl-flow option[value='cell']");
   if (kappa) kappa.disabled = state.cell !== "lstm"; // only the LSTM has a cell state
   document.body.dataset.cell = state.cell;
@@ -135,8 +139,8 @@ function syncControls({ state, fieldErrors, tasks }) {
 /** Read a control: {patch} to apply, or {error} shown beside it (nothing sent, URL untouched). */
 function readControl(name, el) {
   const { state, limits } = store.get();
-  if (["T", "H", "seed", "xs", "ds"].includes(name)) {
-    const result = checkControl(name, el.value, limits);
+  if (["T", "H", "seed", "xs", "ds", "c0"].includes(name)) {
+    const result = checkControl(name, el.value, limits, { H: state.H });
     if (result.error) return { error: result.error };
     return { patch: { [name]: result.value } };
   }
@@ -378,6 +382,7 @@ function renderStep() {
   const dropped = t ? droppedKs(t, state.K).flatMap((k) => [`Ws_${k}`, `Wx_${k}`, `f_${k}`, `z_${k}`]) : [];
   const column = focusColumn(step, vm.T);
   if (view.zoomed && !wellInside(view.zoomed, column)) drawGraph(vm, state, column); // the window moves
+  gatesView.follow(step.kind === "ready" ? null : column);
   const weights = new Map();
   if (backward) {
     weights.set(`Wy_${t}`, { norm: 1, max: 1 });
@@ -576,10 +581,9 @@ function clickTerm(id, anchor) {
 function clickGraph(id, anchor) {
   const g = /^(s|c)_(\d+)$/.exec(id);
   if (g && view.vm && view.vm.cell !== "rnn" && Number(g[2]) >= 1) {
-    // the step expanded: its gates as vectors (rows i f g o / r z n, H columns)
-    const gates = view.vm.steps[Number(g[2]) - 1].gates;
-    const names = Object.keys(gates);
-    showMatrix(anchor, `gates of step ${g[2]}: rows ${names.join(", ")}`, names.map((n) => gates[n]));
+    // the step expanded (or closed again): its gates drawn beside it (gatesview.js)
+    const t = Number(g[2]);
+    setState({ gx: store.get().state.gx === t ? 0 : t }, { push: false });
     return;
   }
   const m = /^(Ws|Wx|s)_(\d+)$/.exec(id);
@@ -600,8 +604,11 @@ if (Object.keys(startErrors).length) {
   // a link with values over the limits: the defaults are drawn, the messages say why
   const defaults = stateFromHash("");
   const patch = Object.fromEntries(Object.keys(startErrors).map((name) => [name, defaults[name]]));
-  controller.apply({ ...store.get().state, ...patch });
+  const linked = store.get().state;
+  controller.apply({ ...linked, ...patch });
+  history.replaceState(null, "", hashFromState(store.get().state)); // a bad value stays out of the URL
   store.set({ fieldErrors: startErrors });
+  if (startErrors.c0) $("#ctl-c0").value = linked.c0; // what the link said, beside its message
 } else {
   controller.fetchGraph();
 }

@@ -45,7 +45,7 @@ export function runModel(state, task, weights) {
 export function trainRequest(state, task, run, { steps = CHUNK_STEPS, fixed = null } = {}) {
   const data = task
     ? { task: { name: task.name, T: state.T, seed: state.seed } }
-    : { inputs: fixed.inputs, targets: fixed.targets, loss_steps: fixed.loss_steps };
+    : { inputs: fixed.inputs, targets: fixed.targets, loss_steps: fixed.loss_steps, ...(fixed.c0 ? { c0: fixed.c0 } : {}) };
   return {
     model: runModel(state, task, run.weights),
     data,

@@ -3,6 +3,8 @@ rail and the GRU's update-gate path, the animation by keys, the running sums aga
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -106,4 +108,164 @@ def test_training_and_the_gradient_check_work_for_gated_cells(
     # the weights heatmap shows the gate blocks: H × G·H
     G = 4 if cell == "lstm" else 3
     expect(page.locator("#w-Ws")).to_have_attribute("data-shape", f"2x{G * 2}")
+    assert rec.errors == []
+
+
+def test_the_lstms_c0_field_is_checked_sent_drawn_and_kept_in_the_link(
+    page: Page, rec: Recorder
+) -> None:
+    T, H = 3, 2
+    open_page(page, f"#cell=lstm&T={T}&H={H}")
+    field = page.locator("#ctl-c0")
+    expect(field).to_be_visible()
+    expect(field).to_have_attribute("placeholder", "zeros")
+    assert "c0" not in rec.graph[-1]  # zeros: nothing sent
+    # one number fills every unit: sent, in the URL, on the c_0 node and in the equations
+    field.fill("0.5")
+    expect(page.locator("#equations-body math[data-c0]")).to_have_attribute(
+        "data-c0", "[0.5,0.5]"
+    )
+    assert "c0=0.5" in page.evaluate("location.hash")
+    assert rec.graph[-1]["c0"] == [0.5, 0.5]
+    page.locator("svg#unfolded [data-node='c_0'] rect.cell").first.hover()
+    expect(page.locator("svg#unfolded [data-node='c_0'] rect.cell title").first).to_have_text(
+        re.compile(r"^c0\[1\] = 0\.5")
+    )
+    # bad values: a message beside the field, nothing sent, the URL keeps the last good value
+    sent = len(rec.bptt)
+    for typed, message in [("0.1, 2, 3", "c₀ takes 1 number or H = 2, got 3"),
+                           ("abc", "numbers separated by commas")]:
+        field.fill(typed)
+        expect(page.locator("#err-c0")).to_contain_text(message)
+        expect(field).to_have_attribute("aria-invalid", "true")
+    page.wait_for_timeout(500)  # past the typing pause
+    assert len(rec.bptt) == sent
+    assert "c0=0.5" in page.evaluate("location.hash")
+    # H numbers: the running sums end at the API's totals for that c_0
+    field.fill("0.3, -0.7")
+    expect(page.locator("#err-c0")).to_be_hidden()
+    expect(page.locator("#equations-body math[data-c0]")).to_have_attribute(
+        "data-c0", "[0.3,-0.7]"
+    )
+    page.locator("h1").click()
+    page.keyboard.press("End")
+    expect(page.locator("body")).to_have_attribute("data-step", str(step_count(page) - 1))
+    xs, ds = sine(T)
+    model = {"n_in": 1, "n_hidden": H, "n_out": 1, "activation": "tanh", "seed": 0, "cell": "lstm"}
+    answer = api_bptt(page, {"model": model, "inputs": xs, "targets": ds,
+                             "loss_steps": "last", "c0": [0.3, -0.7]})
+    assert answer["c0"] == [0.3, -0.7]
+    assert_allclose(acc_values(page, "Ws"), np.array(answer["grads"]["Ws"]), rtol=1e-9,
+                    atol=1e-15)
+    # the link restores it; a GRU has no c_0: the field is hidden and nothing is sent
+    page.reload()
+    page.wait_for_selector("svg#unfolded[data-ready='true']")
+    expect(field).to_have_value("0.3, -0.7")
+    page.select_option("#ctl-cell", "gru")
+    expect(page.locator("svg#unfolded [data-edge='z_3']")).to_have_count(1)
+    expect(field).to_be_hidden()
+    assert "c0" not in rec.graph[-1]
+    assert rec.errors == []
+
+
+def test_c0_of_another_size_than_h_gets_the_servers_message_beside_it(
+    page: Page, rec: Recorder
+) -> None:
+    open_page(page, "#cell=lstm&T=3&H=2&c0=0.1,0.2")
+    page.fill("#ctl-H", "3")
+    expect(page.locator("#err-c0")).to_contain_text("c0 must have 3 entries (n_hidden), got 2")
+    # the last good graph stays
+    expect(page.locator("svg#unfolded [data-node='s_1'] rect.cell")).to_have_count(2)
+
+
+def test_a_link_with_a_bad_c0_draws_zeros_and_says_why(page: Page) -> None:
+    open_page(page, "#cell=lstm&T=3&H=2&c0=1,2,3")
+    expect(page.locator("#err-c0")).to_contain_text("c₀ takes 1 number or H = 2, got 3")
+    expect(page.locator("#equations-body math[data-c0]")).to_have_attribute("data-c0", "[0,0]")
+    assert "c0=" not in page.evaluate("location.hash")
+    expect(page.locator("#ctl-c0")).to_have_value("1,2,3")
+
+
+def gate_panel(page: Page, t: int) -> dict[str, list[float]]:
+    """The gate values a step's panel draws in the graph: {gate: [value per unit]}."""
+    result: dict[str, list[float]] = page.eval_on_selector(
+        f"svg#unfolded .gates-view[data-gates-step='{t}']",
+        """g => Object.fromEntries([...g.querySelectorAll('.gate-row')].map(r =>
+            [r.dataset.gate, [...r.querySelectorAll('.gate-cell')].map(c => Number(c.dataset.value))]))""",
+    )
+    return result
+
+
+def test_a_click_or_enter_on_a_state_expands_its_gates_beside_it(
+    page: Page, rec: Recorder
+) -> None:
+    T, H = 3, 2
+    open_page(page, f"#cell=lstm&T={T}&H={H}")
+    panels = page.locator("svg#unfolded .gates-view")
+    expect(panels).to_have_count(0)
+    page.locator("svg#unfolded [data-node='s_2'] rect.box").click()
+    expect(page.locator("svg#unfolded .gates-view[data-gates-step='2']")).to_have_count(1)
+    assert "gx=2" in page.evaluate("location.hash")
+    xs, ds = sine(T)
+    model = {"n_in": 1, "n_hidden": H, "n_out": 1, "activation": "tanh", "seed": 0, "cell": "lstm"}
+    steps = api_bptt(page, {"model": model, "inputs": xs, "targets": ds})["steps"]
+    drawn = gate_panel(page, 2)
+    assert list(drawn) == ["i", "f", "g", "o"]
+    for name, values in drawn.items():
+        assert_allclose(values, steps[1]["gates"][name], rtol=1e-12)
+    # the value on hover, the table on click
+    cell = page.locator("svg#unfolded .gates-view [data-gate='f'] .gate-cell").first
+    cell.hover()
+    expect(cell.locator("title")).to_have_text(re.compile(r"^f₂\[1\] = "))
+    cell.click()
+    expect(page.locator("#popover")).to_be_visible()
+    expect(page.locator("#popover .pop-title")).to_have_text("gates of step 2: rows i, f, g, o")
+    expect(page.locator("#popover table.matrix tr")).to_have_count(4)
+    page.keyboard.press("Escape")
+    # the panel sits right of s_2, inside the graph, clear of s_2's box
+    box = page.locator("svg#unfolded [data-node='s_2'] rect.box").bounding_box()
+    bg = page.locator("svg#unfolded .gates-view .gates-bg").bounding_box()
+    assert box and bg and bg["x"] >= box["x"] + box["width"], (box, bg)
+    # Enter on the focused state closes it again; the link keeps an expanded step
+    page.locator("svg#unfolded [data-node='s_2'] rect.box").click()
+    expect(panels).to_have_count(0)
+    page.locator("svg#unfolded [data-node='c_3'] rect.box").click()
+    expect(page.locator("svg#unfolded .gates-view[data-gates-step='3']")).to_have_count(1)
+    page.keyboard.press("Enter")
+    expect(panels).to_have_count(0)
+    page.keyboard.press("Enter")
+    expect(page.locator("svg#unfolded .gates-view[data-gates-step='3']")).to_have_count(1)
+    page.reload()
+    page.wait_for_selector("svg#unfolded[data-ready='true']")
+    expect(page.locator("svg#unfolded .gates-view[data-gates-step='3']")).to_have_count(1)
+    assert rec.errors == []
+
+
+def test_the_gates_toggle_follows_the_animation(page: Page, rec: Recorder) -> None:
+    T, H = 4, 3
+    open_page(page, f"#cell=gru&T={T}&H={H}")
+    toggle = page.locator("#btn-gates")
+    expect(toggle).to_be_visible()
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    page.locator("h1").click()
+    page.keyboard.press("End")  # the last term: k = 1
+    svg = page.locator("svg#unfolded")
+    expect(svg).to_have_attribute("data-gates", "1")
+    page.keyboard.press("ArrowLeft")
+    expect(svg).to_have_attribute("data-gates", "2")
+    xs, ds = sine(T)
+    model = {"n_in": 1, "n_hidden": H, "n_out": 1, "activation": "tanh", "seed": 0, "cell": "gru"}
+    steps = api_bptt(page, {"model": model, "inputs": xs, "targets": ds})["steps"]
+    drawn = gate_panel(page, 2)
+    assert list(drawn) == ["r", "z", "n"]
+    for name, values in drawn.items():
+        assert_allclose(values, steps[1]["gates"][name], rtol=1e-12)
+    # folded: no panels; the plain RNN has no gates and no toggle
+    page.locator("#btn-view").click()
+    expect(page.locator("svg#unfolded .gates-layer")).to_be_hidden()
+    page.locator("#btn-view").click()
+    page.select_option("#ctl-cell", "rnn")
+    expect(toggle).to_be_hidden()
+    expect(page.locator("svg#unfolded .gates-view")).to_have_count(0)
     assert rec.errors == []
