@@ -78,6 +78,21 @@ def test_symbols_of_the_equations_running_sums_and_caption(dpage: Page, shots: P
     shows(page, zero, "zero_s0", "no earlier state")
     leave(page)
     expect(eq.locator(".term[data-term='Wx_1'] [data-def='zero_s0']")).to_have_count(0)
+    # hovering the term says it in the panel's line; its matrix (a click) is titled in symbols
+    eq.locator(".term[data-term='Ws_1']").hover()
+    expect(page.locator("#hover-info")).to_contain_text("Cᵂˢ₃,₁ (t = 3, k = 1)")
+    expect(page.locator("#hover-info [data-def='zero_s0']")).to_have_text("s₀ = 0")
+    eq.locator(".term[data-term='Ws_1']").press("Enter")
+    title = page.locator("#popover .pop-title")
+    expect(title).to_have_text("Cᵂˢ₃,₁ = s₀ᵀ δ₃,₁: all zeros, because s₀ = 0")
+    assert title.locator("[data-def]").evaluate_all("els => els.map(e => e.dataset.def)") == [
+        "C", "delta", "zero_s0",
+    ]
+    page.keyboard.press("Escape")
+    expect(page.locator("#popover")).to_be_hidden()
+    eq.locator(".term[data-term='Wx_2']").press("Enter")
+    expect(title).to_have_text("Cᵂˣ₃,₂ = x₂ᵀ δ₃,₂")
+    page.keyboard.press("Escape")
     # step to the term k = 1: the caption and the running sum say why it adds nothing
     page.click("#btn-end")
     page.wait_for_selector("body[data-step-kind='term']")
