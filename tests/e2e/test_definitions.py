@@ -145,6 +145,9 @@ def test_symbols_of_the_lab_its_plots_and_the_jacobian_map(dpage: Page, shots: P
     leave(page)
     caption = lab.locator("#flow-decay-caption [data-def='norm2']")
     expect(caption).to_have_count(1)
+    # the Ws map's empty column k = 1 is explained in its caption
+    expect(lab.locator("#flow-map-caption")).to_contain_text("Column k = 1 is empty")
+    expect(lab.locator("#flow-map-caption [data-def='zero_s0']")).to_have_count(1)
     # the flow map's axes: k and t
     xt = lab.locator("#flow-map .g-xtitle text")
     expect(xt).to_have_attribute("data-def", "k")
