@@ -190,6 +190,7 @@ export class Lesson {
     this.card.dataset.stepId = step.id;
     this.card.dataset.ready = String(!requestChanged(answer.state, state));
     this.card.dataset.waiting = String(waiting);
+    this.card.dataset.controls = (step.controls || []).join(" ");
     this.highlight();
   }
 
@@ -285,8 +286,12 @@ export class Lesson {
   /** Light the graph elements the step's sentences name (data-lesson-hl), after every redraw. */
   highlight() {
     const svg = $("#unfolded");
-    for (const e of svg.querySelectorAll("[data-lesson-hl]")) e.removeAttribute("data-lesson-hl");
+    for (const e of document.querySelectorAll("[data-lesson-hl]")) e.removeAttribute("data-lesson-hl");
     if (this.card.hidden) return;
+    // the page controls the step set (the cell, the truncation): lit too
+    for (const id of (this.card.dataset.controls || "").split(" ").filter(Boolean)) {
+      document.getElementById(id)?.setAttribute("data-lesson-hl", "true");
+    }
     const waiting = this.card.dataset.waiting === "true";
     for (const part of this.card.querySelectorAll("[data-hl]")) {
       if (waiting && part.closest("[hidden]")) continue;

@@ -118,9 +118,10 @@ function gatesStep(vm) {
     id: "gates",
     title: "Why gates: the LSTM's cell-state rail",
     patch: { cell: "lstm", flow: "cell" },
+    controls: ["ctl-cell"], // the control the step changed, lit beside the graph's elements
     at: back,
     text: [
-      "Same sequence, same seed, now an ", d("c", "LSTM"), ": beside sₖ it keeps a cell state cₖ, and one step back the error on it, ",
+      "Same sequence, same seed, now an LSTM: beside sₖ it keeps a ", d("c", "cell state cₖ"), ", and one step back the error on it, ",
       d("kappa", "κ"), ", is multiplied by the forget gate alone, no Ws and no Φ′ in between. Here ",
       q(`f${sub(t)}`, `f:${t}`, [`f_${t}`], { def: "f" }), vm.H > 1 ? " (the mean over the units)" : "",
       `: ${percent(f)} of the error on that rail survives step ${t}. `,
@@ -252,6 +253,7 @@ export function lessonSteps(vm) {
       id: "truncate",
       title: "Truncated BPTT",
       patch: { K },
+      controls: ["ctl-K"],
       at: 1 + Math.max(0, t - K), // the oldest kept term
       note: zero && t - K === 1 ? ["The Ws sum does not change: the one term dropped, Cᵂˢ", sub(`${t},1`), ", was 0 anyway (s₀ = 0)."] : null,
       text: [

@@ -145,10 +145,12 @@ def test_lesson_runs_by_keys_alone_with_the_apis_numbers(
                 f"{round(100 * f)} % of the error on that rail survives step {T}"
             )
             expect(page.locator("#ctl-cell")).to_have_value("lstm")
+            expect(page.locator("#ctl-cell")).to_have_attribute("data-lesson-hl", "true")
             assert [q[0] for q in quantities][:1] == [f"f:{T}"]
             assert page.locator("#lesson .lq[data-src='rnn']").count() == 1
         elif seen[-2:-1] == ["gates"]:
             expect(page.locator("#ctl-cell")).to_have_value("rnn")  # the learner's cell again
+            expect(page.locator("#ctl-cell")).not_to_have_attribute("data-lesson-hl", "true")
         page.wait_for_function(SETTLED)  # the fold ⇄ unfold transition over, for the picture
         page.screenshot(path=str(shots / f"lesson_{n:02d}_{step_id}.png"))
         page.keyboard.press("n" if n % 2 else "ArrowRight")
