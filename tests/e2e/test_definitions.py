@@ -86,7 +86,9 @@ def test_symbols_of_the_equations_running_sums_and_caption(dpage: Page, shots: P
     title = page.locator("#popover .pop-title")
     expect(title).to_have_text("Cᵂˢ₃,₁ = s₀ᵀ δ₃,₁: all zeros, because s₀ = 0")
     assert title.locator("[data-def]").evaluate_all("els => els.map(e => e.dataset.def)") == [
-        "C", "delta", "zero_s0",
+        "C",
+        "delta",
+        "zero_s0",
     ]
     page.keyboard.press("Escape")
     expect(page.locator("#popover")).to_be_hidden()
@@ -174,8 +176,13 @@ def test_gate_symbols_of_the_lstm(dpage: Page) -> None:
     page.goto("/#cell=lstm")
     page.wait_for_selector("svg#unfolded[data-ready='true']")
     eq = page.locator("#equations-body")
-    for key, words in [("f", "forget gate"), ("c", "cell state"), ("kappa", "cell state cₖ"),
-                       ("logistic", "Squashes"), ("delta", "pre-activation")]:
+    for key, words in [
+        ("f", "forget gate"),
+        ("c", "cell state"),
+        ("kappa", "cell state cₖ"),
+        ("logistic", "Squashes"),
+        ("delta", "pre-activation"),
+    ]:
         sym = eq.locator(f"[data-def='{key}']").first
         sym.hover()
         shows(page, sym, key, words)
@@ -183,7 +190,9 @@ def test_gate_symbols_of_the_lstm(dpage: Page) -> None:
     # the caption of a forward step names the gates
     page.keyboard.press("ArrowRight")
     page.wait_for_selector("body[data-step-kind='forward']")
-    gates = page.eval_on_selector_all("#step-caption [data-def]", "els => els.map(e => e.dataset.def)")
+    gates = page.eval_on_selector_all(
+        "#step-caption [data-def]", "els => els.map(e => e.dataset.def)"
+    )
     assert {"i", "f", "g", "o", "c"} <= set(gates)
     assert page.errors == []  # type: ignore[attr-defined]
 

@@ -111,7 +111,9 @@ def test_lesson_runs_by_keys_alone_with_the_apis_numbers(
             page.wait_for_selector("#lesson[data-waiting='false']")
         step_id = page.get_attribute("#lesson", "data-step-id")
         seen.append(step_id)
-        params = page.evaluate("() => Object.fromEntries(new URLSearchParams(location.hash.slice(1)))")
+        params = page.evaluate(
+            "() => Object.fromEntries(new URLSearchParams(location.hash.slice(1)))"
+        )
         K, cell = params.get("K"), params.get("cell", "rnn")
         answer = (
             full
