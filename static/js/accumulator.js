@@ -4,6 +4,7 @@
 import { fmt, logLevel, maxAbs } from "./colors.js";
 import { Heatmap } from "./heatmap.js";
 import { m, math, mi, mn, mo, partial, row, sym, withDef } from "./mathml.js";
+import { setSymbolText } from "./symbols.js";
 import { norm, termOrder } from "./terms.js";
 
 /** Loss steps beyond this show their terms as a scrubbable strip instead of labelled chips. */
@@ -105,9 +106,10 @@ export class Accumulator {
     if (values === null) {
       // detail "norms": no matrices to add up, the norms say how much each term brings
       this.root.dataset.values = "[]";
-      this.total.textContent = termNorm !== null
-        ? `term k = ${currentK}: ‖C‖ = ${fmt(termNorm, 3)}${total !== null ? `; the total ‖∂E/∂${W}‖ = ${fmt(total, 4)}` : ""}`
-        : total !== null ? `the total ‖∂E/∂${W}‖ = ${fmt(total, 4)}` : "norms only";
+      const zero = currentK === 1 && this.zeroFirst ? " (s₀ = 0)" : "";
+      setSymbolText(this.total, termNorm !== null
+        ? `term k = ${currentK}: ‖C‖ = ${fmt(termNorm, 3)}${zero}${total !== null ? `; the total ‖∂E/∂${W}‖ = ${fmt(total, 4)}` : ""}`
+        : total !== null ? `the total ‖∂E/∂${W}‖ = ${fmt(total, 4)}` : "norms only");
       this.markChips(currentK, doneKs);
       this.lastKey = stepKey;
       return;

@@ -204,7 +204,9 @@ export class LabView {
     const jac = state.flow === "jacobian";
     markPlot(mapDiv, { cell: vm.cell, axes: jac ? { x: "k jacobian", y: "t jacobian" } : { x: "k", y: "t" } });
     const axes = jac ? "every later state t and earlier state k" : "every loss step t and term k";
-    setSymbolText($("#flow-map-caption"), `${FLOW_LABELS[state.flow]} for ${axes} (log colour scale).`, { cell: vm.cell });
+    // the empty column k = 1 of the Ws map is no missing value: C^Ws_{t,1} = s₀ᵀ δ_{t,1} = 0
+    const zero = state.flow === "Ws" && vm.s0.every((v) => v === 0) ? " Column k = 1 is empty because every Cᵂˢₜ,₁ is 0: s₀ = 0." : "";
+    setSymbolText($("#flow-map-caption"), `${FLOW_LABELS[state.flow]} for ${axes} (log colour scale).${zero}`, { cell: vm.cell });
     const decayDiv = $("#flow-decay");
     if (this.decayShown !== answer) {
       await new Promise((resolve) => requestAnimationFrame(resolve)); // one plot per frame

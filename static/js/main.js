@@ -22,7 +22,7 @@ import { showMatrix, hidePopover } from "./popover.js";
 import { PresetPicker } from "./presets.js";
 import { Store, controlForLoc, hashFromState, onlyStepChanged, sineSequence, stateFromHash } from "./state.js";
 import { norm } from "./terms.js";
-import { buildTimeline, caption, droppedKs, foldedFocus, gateCaption, runningSums, stepFocus, termPath } from "./timeline.js";
+import { buildTimeline, caption, droppedKs, foldedFocus, gateCaption, runningSums, stepFocus, sub, termPath } from "./timeline.js";
 import { TrainingView } from "./training.js";
 import { MAX_CELLS, zoomWindow } from "./layout.js";
 import { UnfoldedGraph } from "./unfolded.js";
@@ -562,11 +562,14 @@ function termInfo(id) {
     const value = vm.termNorm(t, k, m[1]);
     if (value === null) return { text: `C${m[1]} (t=${t}, k=${k}): dropped by truncation K = ${K}`, matrix: null };
     const term = vm.term(t, k);
-    const operand = m[1] === "Ws" ? `s${k - 1}ᵀ` : `x${k}ᵀ`;
+    const operand = m[1] === "Ws" ? `s${sub(k - 1)}ᵀ` : `x${sub(k)}ᵀ`;
+    const C = `C${m[1] === "Ws" ? "ᵂˢ" : "ᵂˣ"}${sub(`${t},${k}`)}`;
+    // the surprising zero, said wherever it is shown: C^Ws_{t,1} = s₀ᵀ δ_{t,1} with s₀ = 0
+    const zero = m[1] === "Ws" && k === 1 && zeroStart(vm) ? ": all zeros, because s₀ = 0" : "";
     return {
-      text: `C^${m[1]} for t = ${t}, k = ${k}: ‖·‖F = ${fmt(value, 4)}${term ? " (click for the matrix)" : ""}`,
+      text: `${C} (t = ${t}, k = ${k}): ‖·‖F = ${fmt(value, 4)}${zero ? " (s₀ = 0)" : ""}${term ? " (click for the matrix)" : ""}`,
       matrix: term ? term[m[1]] : null,
-      title: `C^${m[1]} (t = ${t}, k = ${k}) = ${operand} δ${t},${k}`,
+      title: `${C} = ${operand} δ${sub(`${t},${k}`)}${zero}`,
     };
   }
   if (id === "Wy") {
@@ -587,7 +590,7 @@ function hoverTerm(id) {
   accWs.setHover(ids);
   accWx.setHover(ids);
   const info = id ? termInfo(id) : null;
-  $("#hover-info").textContent = info ? info.text : "Hover a term or an arrow; click for its matrix.";
+  setSymbolText($("#hover-info"), info ? info.text : "Hover a term or an arrow; click for its matrix.", { cell: view.vm.cell });
 }
 
 function currentActiveTerms() {

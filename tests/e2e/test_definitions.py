@@ -78,6 +78,23 @@ def test_symbols_of_the_equations_running_sums_and_caption(dpage: Page, shots: P
     shows(page, zero, "zero_s0", "no earlier state")
     leave(page)
     expect(eq.locator(".term[data-term='Wx_1'] [data-def='zero_s0']")).to_have_count(0)
+    # hovering the term says it in the panel's line; its matrix (a click) is titled in symbols
+    eq.locator(".term[data-term='Ws_1']").hover()
+    expect(page.locator("#hover-info")).to_contain_text("Cᵂˢ₃,₁ (t = 3, k = 1)")
+    expect(page.locator("#hover-info [data-def='zero_s0']")).to_have_text("s₀ = 0")
+    eq.locator(".term[data-term='Ws_1']").press("Enter")
+    title = page.locator("#popover .pop-title")
+    expect(title).to_have_text("Cᵂˢ₃,₁ = s₀ᵀ δ₃,₁: all zeros, because s₀ = 0")
+    assert title.locator("[data-def]").evaluate_all("els => els.map(e => e.dataset.def)") == [
+        "C",
+        "delta",
+        "zero_s0",
+    ]
+    page.keyboard.press("Escape")
+    expect(page.locator("#popover")).to_be_hidden()
+    eq.locator(".term[data-term='Wx_2']").press("Enter")
+    expect(title).to_have_text("Cᵂˣ₃,₂ = x₂ᵀ δ₃,₂")
+    page.keyboard.press("Escape")
     # step to the term k = 1: the caption and the running sum say why it adds nothing
     page.click("#btn-end")
     page.wait_for_selector("body[data-step-kind='term']")
@@ -130,6 +147,9 @@ def test_symbols_of_the_lab_its_plots_and_the_jacobian_map(dpage: Page, shots: P
     leave(page)
     caption = lab.locator("#flow-decay-caption [data-def='norm2']")
     expect(caption).to_have_count(1)
+    # the Ws map's empty column k = 1 is explained in its caption
+    expect(lab.locator("#flow-map-caption")).to_contain_text("Column k = 1 is empty")
+    expect(lab.locator("#flow-map-caption [data-def='zero_s0']")).to_have_count(1)
     # the flow map's axes: k and t
     xt = lab.locator("#flow-map .g-xtitle text")
     expect(xt).to_have_attribute("data-def", "k")
@@ -156,8 +176,13 @@ def test_gate_symbols_of_the_lstm(dpage: Page) -> None:
     page.goto("/#cell=lstm")
     page.wait_for_selector("svg#unfolded[data-ready='true']")
     eq = page.locator("#equations-body")
-    for key, words in [("f", "forget gate"), ("c", "cell state"), ("kappa", "cell state cₖ"),
-                       ("logistic", "Squashes"), ("delta", "pre-activation")]:
+    for key, words in [
+        ("f", "forget gate"),
+        ("c", "cell state"),
+        ("kappa", "cell state cₖ"),
+        ("logistic", "Squashes"),
+        ("delta", "pre-activation"),
+    ]:
         sym = eq.locator(f"[data-def='{key}']").first
         sym.hover()
         shows(page, sym, key, words)
@@ -165,7 +190,9 @@ def test_gate_symbols_of_the_lstm(dpage: Page) -> None:
     # the caption of a forward step names the gates
     page.keyboard.press("ArrowRight")
     page.wait_for_selector("body[data-step-kind='forward']")
-    gates = page.eval_on_selector_all("#step-caption [data-def]", "els => els.map(e => e.dataset.def)")
+    gates = page.eval_on_selector_all(
+        "#step-caption [data-def]", "els => els.map(e => e.dataset.def)"
+    )
     assert {"i", "f", "g", "o", "c"} <= set(gates)
     assert page.errors == []  # type: ignore[attr-defined]
 

@@ -18,7 +18,10 @@ RECORD_URLS = """
 window.__urls = [];
 for (const f of ["pushState", "replaceState"]) {
   const original = history[f].bind(history);
-  history[f] = (s, title, url) => { window.__urls.push([f, String(url)]); return original(s, title, url); };
+  history[f] = (s, title, url) => {
+    window.__urls.push([f, String(url)]);
+    return original(s, title, url);
+  };
 }
 """
 
@@ -54,7 +57,9 @@ def pushes(page: Page) -> list[str]:
 
 def settled(page: Page, K: int) -> None:
     """The graph, the lab's comparison and both mirrors show K."""
-    page.wait_for_function(f"() => new URLSearchParams(location.hash.slice(1)).get('K') === {str(K)!r}")
+    page.wait_for_function(
+        f"() => new URLSearchParams(location.hash.slice(1)).get('K') === {str(K)!r}"
+    )
     page.wait_for_selector(f"#cmp[data-k='{K}']")
     page.wait_for_selector("svg#unfolded[data-ready='true']")
     expect(page.locator("#ctl-K")).to_have_value(str(K))
@@ -85,7 +90,8 @@ def test_one_truncation_for_the_graph_the_lab_and_training(page: Page, base_url:
     for name in ("Ws", "Wx"):
         row = page.locator(f"#cmp-body tr[data-weight='{name}']")
         shown_full = float(row.locator("td[data-full]").get_attribute("data-full") or "nan")
-        shown_trunc = float(row.locator("td[data-truncated]").get_attribute("data-truncated") or "nan")
+        cell = row.locator("td[data-truncated]")
+        shown_trunc = float(cell.get_attribute("data-truncated") or "nan")
         assert math.isclose(shown_full, frob(full["grads"][name]), rel_tol=1e-9)
         assert math.isclose(shown_trunc, frob(trunc["grads"][name]), rel_tol=1e-9)
     expect(page.locator("#equations-body .term[data-dropped='true']")).to_have_count(2 * (T - 1))
