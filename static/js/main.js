@@ -101,8 +101,9 @@ new LinkedViews(store, setState);
 new Storyboard(store, setState);
 new Definitions($("#definition"));
 new Exporter({
-  svg: $("#unfolded"), getData: () => view.vm && view.vm.raw, getState: () => store.get().state, error: $("#err-export"),
-  buttons: { svg: $("#btn-svg"), png: $("#btn-png"), json: $("#btn-json") },
+  svg: $("#unfolded"), getAnswer: () => store.get().answer, getState: () => store.get().state, error: $("#err-export"),
+  buttons: { svg: $("#btn-svg"), png: $("#btn-png"), json: $("#btn-json"), python: $("#btn-copy-python"), curl: $("#btn-copy-curl") },
+  copy: { panel: $("#copy-call"), text: $("#copy-call-text"), status: $("#copy-call-status"), close: $("#copy-call-close") },
 });
 
 // ---------------------------------------------------------------- controls ⇄ state
