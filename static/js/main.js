@@ -93,7 +93,7 @@ const training = new TrainingView($("#train-panel"), store, {
 new CompareView($("#compare"), store, {
   play: () => controller.gatesPlay(), pause: () => controller.gatesPause(), reset: () => controller.gatesReset(), setState,
 });
-new LabView(store, { setState, gradcheck: () => controller.gradcheck() });
+new LabView(store, { setState, gradcheck: () => controller.gradcheck(), labCells: () => controller.labCells() });
 const lecture = new Lecture(wiring);
 const presets = new PresetPicker($("#ctl-preset"), wiring);
 new Lesson(store, { setState });
