@@ -24,6 +24,7 @@ import { buildTimeline, caption, droppedKs, foldedFocus, gateCaption, runningSum
 import { TrainingView } from "./training.js";
 import { MAX_CELLS, zoomWindow } from "./layout.js";
 import { UnfoldedGraph } from "./unfolded.js";
+import { WeightsShare } from "./weightsshare.js";
 import { chosenStep } from "./viewmodel.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -91,6 +92,9 @@ new CompareView($("#compare"), store, {
   play: () => controller.gatesPlay(), pause: () => controller.gatesPause(), reset: () => controller.gatesReset(), setState,
 });
 new LabView(store, { setState, gradcheck: () => controller.gradcheck() });
+new WeightsShare($("#weights-share"), store, {
+  link: (base) => controller.weightsLink(base), file: () => controller.weightsFileJson(), load: (text) => controller.weightsFromFile(text),
+});
 const lecture = new Lecture(wiring);
 const presets = new PresetPicker($("#ctl-preset"), wiring);
 new Lesson(store, { setState });
@@ -630,6 +634,8 @@ if (Object.keys(startErrors).length) {
   const patch = Object.fromEntries(Object.keys(startErrors).map((name) => [name, defaults[name]]));
   controller.apply({ ...store.get().state, ...patch });
   store.set({ fieldErrors: startErrors });
+} else if (store.get().state.w) {
+  controller.weightsFromLink(store.get().state.w); // a link with trained weights: drawn with them
 } else {
   controller.fetchGraph();
 }
