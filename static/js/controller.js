@@ -6,7 +6,7 @@ import {
   ApiError, getTaskSample, getTasks, postBptt, postForward, postGradcheck, postTrain,
 } from "./api.js";
 import {
-  CELLS, COMPARE_CHUNK, COMPARE_STEPS, COMPARE_TASKS, applyCompareChunk, compareFlowBody, compareTrainBody, decayOf, emptyComparison,
+  CELLS, COMPARE_CHUNK, COMPARE_STEPS, COMPARE_TASKS, applyCompareChunk, compareFlowBody, compareTrainBody, decayOf, emptyComparison, labCellBody,
 } from "./compare.js";
 import { gradientGap } from "./flowlab.js";
 import { fullFits } from "./limits.js";
@@ -63,8 +63,9 @@ export function initialStore(state, limits) {
     graphErrors: [], // the server's messages about the graph's request [{loc, msg}]
     fieldErrors: {}, // client checks of the Model controls {name: message}
     busy: false,
-    compare: null, // {K, gaps, full, trunc}: full against truncated BPTT (the lab)
+    compare: null, // {K, gaps, full, trunc}: full against truncated BPTT at the page's K (the lab); {K: 0} at full BPTT
     compareError: "",
+    cells: null, // {current, H, decay: {cell: {lag, value}}, trained, error}: the lab's three decay curves
     gradcheck: null, // {result} or {error} or {note}
     tasks: null, // Map name → task once the list arrived
     run: { ...emptyRun(), gen: 0 }, // the training run: trained weights, optimizer buffers, history
@@ -83,6 +84,8 @@ export class Controller {
     this.graphCtl = null; // AbortController of the graph's request
     this.graphKey = null; // key of the last graph request sent (a refused one is not retried)
     this.cmpCtl = null;
+    this.cellsCtl = null;
+    this.cellsCache = new Map(); // body → decay of the other cells' seeded runs (training leaves them alone)
     this.gcCtl = null;
     this.samples = new Map(); // sampleKey → Promise of a task's sample
     this.tasksReady = null;
@@ -131,8 +134,7 @@ export class Controller {
       return;
     }
     if (sampleKey(next) !== sampleKey(prev) || fixedKey(next) !== fixedKey(prev)) this.refreshPrediction();
-    this.requestGraph();
-    if (next.cK !== prev.cK) this.compare();
+    this.requestGraph(); // a new K: the new answer brings the comparison along
     if (next.cmp !== prev.cmp || next.seed !== prev.seed) this.gatesReset();
   }
 
@@ -181,7 +183,10 @@ export class Controller {
       const vm = viewModel(data, { model: body.model, task: state.task });
       this.store.set({ answer: { vm, state, body, ms }, graphErrors: [] });
       // while training the graph follows every chunk; the comparison waits for the pause
-      if (!this.store.get().training.playing) this.compare();
+      if (!this.store.get().training.playing) {
+        this.compare();
+        this.labCells();
+      }
     } catch (err) {
       if (err.name === "AbortError") return;
       this.store.set({ graphErrors: asErrors(err) });
@@ -196,31 +201,26 @@ export class Controller {
 
   // ---------------------------------------------------------------- the lab
 
-  /** K of the full-vs-truncated comparison: within 1..T−1. */
-  compareK() {
-    const { answer } = this.store.get();
-    const T = answer ? answer.vm.T : this.state.T;
-    return Math.max(1, Math.min(this.state.cK, Math.max(1, T - 1)));
-  }
-
   /**
-   * Full and truncated BPTT on the graph's sequence (detail "norms"). With full BPTT on the
-   * graph its answer is the full side: one request, the truncated one.
+   * Full BPTT against the graph's truncated answer, on the graph's sequence: the truncated side
+   * is the graph's own answer (the page's one K), one request for the full side (detail
+   * "norms"). At full BPTT (K = 0) there is nothing to compare.
    */
   async compare() {
     const { answer } = this.store.get();
     if (!answer) return;
-    const K = this.compareK();
+    const K = answer.body.truncate ?? 0;
     if (this.cmpCtl) this.cmpCtl.abort();
+    if (K === 0) {
+      this.cmpCtl = null;
+      this.store.set({ compare: { K: 0 }, compareError: "" });
+      return;
+    }
     const controller = new AbortController();
     this.cmpCtl = controller;
-    const base = { ...answer.body, detail: "norms" };
     try {
-      const truncP = postBptt({ ...base, truncate: K }, { signal: controller.signal });
-      const fullP = answer.body.truncate === null
-        ? Promise.resolve({ data: answer.vm.raw })
-        : postBptt({ ...base, truncate: null }, { signal: controller.signal });
-      const [full, trunc] = await Promise.all([fullP, truncP]);
+      const full = await postBptt({ ...answer.body, detail: "norms", truncate: null }, { signal: controller.signal });
+      const trunc = { data: answer.vm.raw };
       if (controller.signal.aborted) return;
       const gaps = gradientGap(full.data, trunc.data);
       this.store.set({ compare: { K, gaps, full: full.data.grads.Ws, trunc: trunc.data.grads.Ws }, compareError: "" });
@@ -232,12 +232,48 @@ export class Controller {
     }
   }
 
+  /**
+   * The lab's decay plot: ‖∂E_T/∂s_k‖ of the plain RNN, the LSTM and the GRU on the graph's
+   * data. The graph's own cell comes from its answer; the two others are asked for here
+   * (detail "norms"), and the last good curves stay until both have answered.
+   */
+  async labCells() {
+    const { answer, run } = this.store.get();
+    if (!answer) return;
+    const own = answer.vm.cell;
+    if (this.cellsCtl) this.cellsCtl.abort();
+    const controller = new AbortController();
+    this.cellsCtl = controller;
+    const decay = { [own]: decayOf(answer.vm.raw) };
+    const trained = run.weights ? run.step : 0;
+    try {
+      await Promise.all(CELLS.filter((cell) => cell !== own).map(async (cell) => {
+        const body = labCellBody(answer.body, cell, { act: answer.state.act, rho: answer.state.rho });
+        const key = JSON.stringify(body);
+        if (!this.cellsCache.has(key)) {
+          const { data } = await postBptt(body, { signal: controller.signal });
+          if (this.cellsCache.size >= 12) this.cellsCache.delete(this.cellsCache.keys().next().value);
+          this.cellsCache.set(key, decayOf(data));
+        }
+        decay[cell] = this.cellsCache.get(key);
+      }));
+      if (controller.signal.aborted) return;
+      this.store.set({ cells: { current: own, H: answer.vm.H, decay, trained, error: "" } });
+    } catch (err) {
+      if (err.name === "AbortError") return;
+      const error = asErrors(err).map((e) => e.msg).join(" ");
+      this.store.set({ cells: { current: own, H: answer.vm.H, decay, trained, error } }); // the graph's own curve still shows
+    } finally {
+      if (this.cellsCtl === controller) this.cellsCtl = null;
+    }
+  }
+
   /** /api/gradcheck for the model and sequence of the graph's answer. */
   async gradcheck() {
     const { answer } = this.store.get();
     if (!answer) return;
-    const { model, inputs, targets, s0, loss_steps } = answer.body;
-    const request = { model, inputs, targets, loss_steps, ...(s0 ? { s0 } : {}) };
+    const { model, inputs, targets, s0, c0, loss_steps } = answer.body;
+    const request = { model, inputs, targets, loss_steps, ...(s0 ? { s0 } : {}), ...(c0 ? { c0 } : {}) };
     if (this.gcCtl) this.gcCtl.abort();
     const controller = new AbortController();
     this.gcCtl = controller;
@@ -335,7 +371,7 @@ export class Controller {
   async sampleFor(state) {
     if (!state.task) {
       const body = bpttRequest(state);
-      return { inputs: body.inputs, targets: body.targets, loss_steps: body.loss_steps };
+      return { inputs: body.inputs, targets: body.targets, loss_steps: body.loss_steps, ...(body.c0 ? { c0: body.c0 } : {}) };
     }
     const key = sampleKey(state);
     if (!this.samples.has(key)) {
@@ -356,7 +392,7 @@ export class Controller {
       if (!sample.inputs.length) return;
       const { run } = this.store.get();
       const model = runModel(state, task, run.weights);
-      const body = { model, inputs: sample.inputs, targets: sample.targets, loss_steps: sample.loss_steps };
+      const body = { model, inputs: sample.inputs, targets: sample.targets, loss_steps: sample.loss_steps, ...(sample.c0 ? { c0: sample.c0 } : {}) };
       const { data } = await postForward(body);
       const series = predictionSeries(sample, data.steps.map((s) => s.y), state.task);
       const name = task ? task.title : "the graph's sequence";
@@ -393,7 +429,10 @@ export class Controller {
   trainPause() {
     const was = this.store.get().training.playing;
     this.setTraining({ playing: false });
-    if (was) this.compare();
+    if (was) {
+      this.compare();
+      this.labCells();
+    }
   }
 
   async trainStep() {
@@ -546,7 +585,7 @@ function requestKey(state) {
 
 /** The key of the page's own sequence (no task): a change redraws the prediction. */
 function fixedKey(state) {
-  return state.task ? "" : JSON.stringify([state.T, state.seq, state.xs, state.ds, state.loss]);
+  return state.task ? "" : JSON.stringify([state.T, state.seq, state.xs, state.ds, state.loss, state.cell === "lstm" ? state.c0 : ""]);
 }
 
 /** T of the page's own sequence: the custom list's length or the T control. */

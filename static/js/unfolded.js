@@ -33,7 +33,7 @@ function nodeVector(data, node) {
 function scaleOf(data) {
   return {
     s: maxAbs(data.steps.map((st) => st.s).concat([data.s0])),
-    c: maxAbs(data.steps.map((st) => st.c ?? [0])),
+    c: maxAbs(data.steps.map((st) => st.c ?? [0]).concat(data.c0 ? [data.c0] : [])),
     x: maxAbs(data.steps.map((st) => st.x)),
     y: maxAbs(data.steps.map((st) => [st.y, st.d])),
     E: Math.max(0, ...data.steps.map((st) => st.E ?? 0)),
@@ -74,8 +74,9 @@ function flag(el, name, on) {
  * column is only its elements' hooks, data-node / data-edge).
  */
 export class UnfoldedGraph {
-  constructor(svg, { onHover = () => {}, onClick = () => {}, onExpand = () => {} } = {}) {
+  constructor(svg, { onHover = () => {}, onClick = () => {}, onExpand = () => {}, onDrawn = () => {} } = {}) {
     this.svg = svg;
+    this.onDrawn = onDrawn; // after every render: renderers of extras (gatesview.js) draw over it
     this.els = new Map(); // id → the element with data-node / data-edge (unfolded view)
     this.cellOf = new WeakMap(); // cell → its node and index, for the value on hover
     this.svg.addEventListener("mouseover", (ev) => {
@@ -97,6 +98,13 @@ export class UnfoldedGraph {
       const hit = ev.target.closest("[data-node], [data-edge]");
       if (hit) onClick(hit.dataset.node ?? hit.dataset.edge, hit);
     });
+    // Enter on a focused node or gap acts as a click
+    this.svg.addEventListener("keydown", (ev) => {
+      const hit = ev.key === "Enter" && ev.target.closest("[data-gap], [data-node], [data-edge]");
+      if (!hit) return;
+      ev.preventDefault();
+      hit.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    });
   }
 
   /**
@@ -111,6 +119,7 @@ export class UnfoldedGraph {
     if (key === this.key) {
       if (data !== this.data) this.update(data);
       this.moveWindow(shown);
+      this.onDrawn();
       return;
     }
     this.key = key;
@@ -132,6 +141,7 @@ export class UnfoldedGraph {
     const folded = this.folded(layout, data);
     this.svg.replaceChildren(this.view, folded);
     this.place(layout);
+    this.onDrawn();
   }
 
   /** Every column's group with the hooks of its nodes and arrows, nothing drawn in them yet. */
@@ -317,14 +327,19 @@ export class UnfoldedGraph {
       const [base, text] = GATE_EDGES[e.kind];
       const mx = (e.from[0] + e.to[0]) / 2;
       const my = (e.from[1] + e.to[1]) / 2;
-      const pos = e.kind === "f" ? { x: mx, y: my - 6 } : e.kind === "z" ? { x: mx, y: my + 30 } : { x: mx - 8, y: my };
+      // f_t past the Wy arrow that crosses the rail (f_1 under its short arrow, clear of c_0's label), z_t past x_{t−1}'s label, o_t left of its slanted arrow
+      const along = (u) => e.from[0] + u * (e.to[0] - e.from[0]);
+      const pos = e.kind === "f" ? { x: along(0.68), y: e.t === 1 ? my + 15 : my - 6 } : e.kind === "z" ? { x: along(0.62), y: my + 30 }
+        : { x: Math.min(e.from[0], e.to[0]) - 5, y: my + 4, "text-anchor": "end" };
       g.append(label(base, e.t, { class: "elabel", "text-anchor": "middle", ...pos }), title(`${text} (step ${e.t})`));
       return;
     }
     const vertical = e.from[0] === e.to[0];
     const mx = (e.from[0] + e.to[0]) / 2;
     const my = (e.from[1] + e.to[1]) / 2;
-    const pos = vertical ? { x: mx - 6, y: my + 4, "text-anchor": "end" } : { x: mx, y: my + 15, "text-anchor": "middle" };
+    const slanted = !vertical && e.kind === "Wy"; // the LSTM's Wy leans right: its label beside it, not on it
+    const pos = vertical ? { x: mx - 6, y: my + 4, "text-anchor": "end" }
+      : slanted ? { x: Math.max(e.from[0], e.to[0]) + 4, y: my + 15, "text-anchor": "start" } : { x: mx, y: my + 15, "text-anchor": "middle" };
     g.append(label("W", e.kind[1], { class: "elabel", ...pos }), title(`${e.kind} at step ${e.t}`));
   }
 
