@@ -10,6 +10,7 @@ import {
 } from "./compare.js";
 import { gradientGap } from "./flowlab.js";
 import { fullFits } from "./limits.js";
+import { takePrefetch } from "./prefetch.js";
 import { presetMatches } from "./presets.js";
 import { PROPS, bpttRequest, hashFromState, stateFromHash } from "./state.js";
 import {
@@ -176,7 +177,8 @@ export class Controller {
       const nIn = task ? task.n_in : 1;
       const detail = fullFits({ T, H: state.H, nIn }, limits) ? "full" : "norms";
       const body = bpttRequest(state, { task, sample, weights: run.weights, detail });
-      const { data, ms } = await postBptt(body, { signal: controller.signal });
+      // the page's first request may have left before the modules had loaded (prefetch.js)
+      const { data, ms } = await (takePrefetch(body) ?? postBptt(body, { signal: controller.signal }));
       // parsing the answer was one task; the view-model and the redraw are the next
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (controller.signal.aborted) return;

@@ -657,4 +657,9 @@ if (Object.keys(fromLink).length) {
   for (const [name, { raw }] of Object.entries(fromLink)) $(CONTROLS[name]).value = raw;
   store.set({ fieldErrors: { ...store.get().fieldErrors, ...Object.fromEntries(Object.entries(fromLink).map(([n, e]) => [n, e.message])) } });
 }
-controller.refreshPrediction();
+// the prediction plot waits for the first graph (its /api/forward would compete with the graph's)
+const untilDrawn = store.subscribe((next) => {
+  if (!next.answer && next.graphErrors.length === 0 && Object.keys(next.fieldErrors).length === 0) return;
+  untilDrawn();
+  controller.refreshPrediction();
+});
