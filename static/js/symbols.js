@@ -81,8 +81,8 @@ export function symbolKeys(text, opts) {
   return keys;
 }
 
-/** Text as DOM nodes with its symbols marked (a caption, a label): replaces el's children. */
-export function setSymbolText(el, text, opts) {
+/** Text as DOM nodes, its symbols as marked spans. */
+export function symbolNodes(text, opts) {
   const build = (parts) => parts.map((p) => {
     if (!p.def) return document.createTextNode(p.text);
     const span = document.createElement("span");
@@ -90,7 +90,12 @@ export function setSymbolText(el, text, opts) {
     else span.textContent = p.text;
     return withDef(span, p.def);
   });
-  el.replaceChildren(...build(symbolParts(text, opts)));
+  return build(symbolParts(text, opts));
+}
+
+/** Text with its symbols marked (a caption, a label) as el's children. */
+export function setSymbolText(el, text, opts) {
+  el.replaceChildren(...symbolNodes(text, opts));
   return el;
 }
 
