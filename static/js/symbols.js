@@ -17,6 +17,7 @@ const PATTERNS = [
   ["zero_s0", "s₀ = 0"],
   ["norm2", "‖[^‖]*‖₂"],
   ["jacobian", `∂s${INDEX}/∂s${INDEX}`],
+  ["sigma", `∂E${INDEX}/∂s${INDEX}`], // σ_{t,k} = ∂E_t/∂s_k, the error at the state
   ["C", `${NOT_BEFORE}C(?:ᵂ[ˢˣ])?${INDEX}${NOT_AFTER}`],
   ["delta", `δ${INDEX}`],
   ["logistic", "σ(?=\\()"],
