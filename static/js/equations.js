@@ -111,7 +111,12 @@ export class EquationsPanel {
   follow(activeK) {
     const sh = this.shown;
     if (!sh || sh.t === null || windowKey(sh.t, activeK) === sh.window) return;
-    this.render(sh.vm, { t: sh.t, act: sh.act, K: sh.K, activeK });
+    sh.window = windowKey(sh.t, activeK);
+    // only the two sums change: the forward pass and ∂E/∂Wy stay (no relayout of their math)
+    for (const W of ["Ws", "Wx"]) {
+      const old = this.root.querySelector(`.eq-block[data-sum="${W}"]`);
+      if (old) old.replaceWith(this.sumBlock(sh.vm, sh.t, W, sh.K, activeK));
+    }
   }
 
   forwardBlock(vm, act) {
@@ -214,6 +219,7 @@ export class EquationsPanel {
       : el("h3", "", "Input W", el("sub", "", "x"), ": the same path");
     const block = el("div", "eq-block", title, line);
     if (!vm.cell || vm.cell === "rnn") block.append(termDefinition(t, W, zeroOf(vm, W, 1)));
+    block.dataset.sum = W;
     return block;
   }
 

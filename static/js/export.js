@@ -1,4 +1,7 @@
-// Export: the graph as a standalone SVG (computed styles inlined) or PNG, the run as JSON.
+// Export: the graph as a standalone SVG (computed styles inlined) or PNG, the run as JSON (the
+// answer with its request), and the call itself copied as Python or curl (copycall.js).
+
+import { curlCall, pythonCall } from "./copycall.js";
 
 /** The presentation properties copied from the page's CSS into each exported element. */
 const STYLE_PROPS = [
@@ -69,22 +72,31 @@ export function download(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-/** A file name for the current run, e.g. "bptt-T3-H2-tanh". */
+/** A file name for the current run, e.g. "bptt-T3-H2-tanh" (a gated cell: "bptt-T3-H2-lstm"). */
 export function baseName(data, state) {
-  return `bptt-T${data.T}-H${data.s0.length}-${state.act}${state.K > 0 ? `-K${state.K}` : ""}`;
+  const kind = state.cell && state.cell !== "rnn" ? state.cell : state.act;
+  return `bptt-T${data.T}-H${data.s0.length}-${kind}${state.K > 0 ? `-K${state.K}` : ""}`;
 }
 
-/** The export buttons: SVG, PNG, JSON (the last /api/bptt answer, as the API sent it). */
+/** The JSON file of a run: the /api/bptt answer as the API sent it, and under "request" the
+ * exact body that asked for it (post it to /api/bptt to get the same answer again). */
+export function exportJson(answer) {
+  return JSON.stringify({ request: answer.body, ...answer.vm.raw }, null, 1);
+}
+
+/** The export buttons: SVG, PNG, JSON; and Copy as Python / curl of the answer's request. */
 export class Exporter {
-  constructor({ svg, getData, getState, buttons, error }) {
+  /** getAnswer(): the store's answer {vm, body} (or null); copy: {panel, text, status, close}. */
+  constructor({ svg, getAnswer, getState, buttons, error, copy }) {
     this.svg = svg;
     this.error = error;
+    this.copyBox = copy;
     const guard = (fn) => async () => {
-      const data = getData();
-      if (!data) return;
+      const answer = getAnswer();
+      if (!answer) return;
       try {
         this.error.hidden = true;
-        await fn(data, getState());
+        await fn(answer.vm.raw, getState(), answer);
       } catch (err) {
         this.error.textContent = `Export failed: ${err.message || err}`;
         this.error.hidden = false;
@@ -97,8 +109,28 @@ export class Exporter {
       const { width, height } = graphSize(this.svg);
       download(await svgToPng(serializeSvg(this.svg), width, height), `${baseName(data, st)}.png`);
     }));
-    buttons.json.addEventListener("click", guard((data, st) => {
-      download(new Blob([JSON.stringify(data, null, 1)], { type: "application/json" }), `${baseName(data, st)}.json`);
+    buttons.json.addEventListener("click", guard((data, st, answer) => {
+      download(new Blob([exportJson(answer)], { type: "application/json" }), `${baseName(data, st)}.json`);
     }));
+    buttons.python.addEventListener("click", guard((data, st, answer) => this.copy(pythonCall(answer.body), "Python (bptt_explorer)")));
+    buttons.curl.addEventListener("click", guard((data, st, answer) => this.copy(curlCall(answer.body, location.origin), "curl")));
+    copy.close.addEventListener("click", () => { copy.panel.hidden = true; });
+  }
+
+  /** Show the call in the box (selected, for Ctrl+C) and put it on the clipboard when allowed. */
+  async copy(text, what) {
+    const { panel, text: box, status } = this.copyBox;
+    box.value = text;
+    panel.hidden = false;
+    panel.dataset.kind = what;
+    box.select();
+    try {
+      await navigator.clipboard.writeText(text); // absent on plain http to another host
+      status.textContent = `Copied as ${what}: the call for this view.`;
+      panel.dataset.copied = "true";
+    } catch {
+      status.textContent = `${what}: the clipboard is not available here; the text is selected, press Ctrl+C.`;
+      panel.dataset.copied = "false";
+    }
   }
 }

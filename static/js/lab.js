@@ -9,6 +9,7 @@ import { decaySeries, logGrid, logSlope, measuredRegime, regime } from "./flowla
 import { GradcheckView } from "./gradcheck.js";
 import { Heatmap } from "./heatmap.js";
 import { loadPlotly } from "./plotlyloader.js";
+import { onlyStepChanged } from "./state.js";
 import { markPlot, setSymbolText } from "./symbols.js";
 import { watchVisible } from "./visible.js";
 import { WeightsPanel } from "./weights.js";
@@ -86,7 +87,7 @@ export class LabView {
   }
 
   update(next, prev) {
-    if (next.state !== prev.state) this.syncControls(next.state);
+    if (next.state !== prev.state && !onlyStepChanged(next.state, prev.state)) this.syncControls(next.state);
     if (next.answer !== prev.answer && next.answer) {
       this.gradcheckView.clear(this.gradcheckShown ? "The model changed: run the check again." : "");
       this.gradcheckShown = false;

@@ -20,7 +20,7 @@ import { zeroStart } from "./lessonsteps.js";
 import { checkControl, checkState, linkErrors, normsOnlyNote, readLimits } from "./limits.js";
 import { showMatrix, hidePopover } from "./popover.js";
 import { PresetPicker } from "./presets.js";
-import { Store, controlForLoc, hashFromState, sineSequence, stateFromHash } from "./state.js";
+import { Store, controlForLoc, hashFromState, onlyStepChanged, sineSequence, stateFromHash } from "./state.js";
 import { norm } from "./terms.js";
 import { buildTimeline, caption, droppedKs, foldedFocus, gateCaption, runningSums, stepFocus, sub, termPath } from "./timeline.js";
 import { TrainingView } from "./training.js";
@@ -32,10 +32,35 @@ const $ = (sel) => document.querySelector(sel);
 
 const pageData = JSON.parse($("#page-data")?.textContent || "{}");
 const store = new Store(initialStore(stateFromHash(location.hash), readLimits(pageData)));
+/**
+ * The URL: a step replaces it at most every REPLACE_MS, and not at all while playing (the
+ * play writes it when it stops): history.replaceState took 5–30 ms a call in chromium on a
+ * loaded machine, a dropped frame each time. The last step is always written; a push at once.
+ */
+const REPLACE_MS = 200;
+const url = { pending: null, timer: 0, last: -Infinity };
+function writeReplace() {
+  clearTimeout(url.timer);
+  url.timer = 0;
+  url.last = performance.now();
+  if (url.pending !== null && url.pending !== location.hash) history.replaceState(null, "", url.pending);
+  url.pending = null;
+}
 const controller = new Controller(store, {
-  hash: () => location.hash,
-  push: (hash) => history.pushState(null, "", hash),
-  replace: (hash) => history.replaceState(null, "", hash),
+  hash: () => url.pending ?? location.hash,
+  push: (hash) => {
+    clearTimeout(url.timer);
+    url.timer = 0;
+    url.pending = null;
+    history.pushState(null, "", hash);
+  },
+  replace: (hash) => {
+    url.pending = hash;
+    if (view.playing) return; // written by stopPlay
+    const wait = url.last + REPLACE_MS - performance.now();
+    if (wait <= 0) writeReplace();
+    else if (!url.timer) url.timer = setTimeout(writeReplace, wait);
+  },
 });
 
 /** What the animation shows, derived from the store's answer (not user state: not in the URL). */
@@ -76,8 +101,9 @@ new LinkedViews(store, setState);
 new Storyboard(store, setState);
 new Definitions($("#definition"));
 new Exporter({
-  svg: $("#unfolded"), getData: () => view.vm && view.vm.raw, getState: () => store.get().state, error: $("#err-export"),
-  buttons: { svg: $("#btn-svg"), png: $("#btn-png"), json: $("#btn-json") },
+  svg: $("#unfolded"), getAnswer: () => store.get().answer, getState: () => store.get().state, error: $("#err-export"),
+  buttons: { svg: $("#btn-svg"), png: $("#btn-png"), json: $("#btn-json"), python: $("#btn-copy-python"), curl: $("#btn-copy-curl") },
+  copy: { panel: $("#copy-call"), text: $("#copy-call-text"), status: $("#copy-call-status"), close: $("#copy-call-close") },
 });
 
 // ---------------------------------------------------------------- controls ⇄ state
@@ -219,7 +245,8 @@ function onKey(ev) {
 // ---------------------------------------------------------------- the store → the page
 
 store.subscribe((next, prev) => {
-  if (next.state !== prev.state || next.fieldErrors !== prev.fieldErrors || next.tasks !== prev.tasks) syncControls(next);
+  const stepOnly = onlyStepChanged(next.state, prev.state);
+  if ((next.state !== prev.state && !stepOnly) || next.fieldErrors !== prev.fieldErrors || next.tasks !== prev.tasks) syncControls(next);
   if (next.busy !== prev.busy) setBusy(next.busy);
   if (next.run.diverged !== prev.run.diverged) showGraphWarning();
   if (next.graphErrors !== prev.graphErrors || next.fieldErrors !== prev.fieldErrors) showErrors(next);
@@ -444,11 +471,15 @@ function renderStep() {
 
 /** The camera: the active element (or the column being computed) in view. */
 function follow(smooth) {
-  // measured at the start of the next frame, when the layout is due anyway (no forced layout)
+  // measured just after the next frame is drawn, when its layout is done and nothing has
+  // changed it yet (measuring inside a frame callback forced a second layout of the page)
   cancelAnimationFrame(view.followFrame);
+  clearTimeout(view.followTimer);
   view.followFrame = requestAnimationFrame(() => {
-    const active = [...$("#unfolded").querySelectorAll(".unfolded-view [data-active='true']")];
-    camera.show(active, { smooth });
+    view.followTimer = setTimeout(() => {
+      const active = [...$("#unfolded").querySelectorAll(".unfolded-view [data-active='true']")];
+      camera.show(active, { smooth });
+    }, 0);
   });
 }
 
@@ -507,6 +538,7 @@ function togglePlay() {
 function stopPlay() {
   cancelAnimationFrame(view.playing);
   view.playing = null;
+  writeReplace(); // the step the play stopped at, into the URL
   const btn = $("#btn-play");
   btn.setAttribute("aria-pressed", "false");
   btn.textContent = "▶ Play";

@@ -92,6 +92,12 @@ export function hashFromState(state) {
   return s ? `#${s}` : "#";
 }
 
+/** True when two states differ in the animation step alone (a step redraws the step, not the controls). */
+export function onlyStepChanged(a, b) {
+  if (a === b || !a || !b || a.step === b.step) return false;
+  return PROPS.every((p) => p.name === "step" || a[p.name] === b[p.name]);
+}
+
 /** True when the two states would send different /api/bptt requests. */
 export function requestChanged(a, b) {
   return PROPS.some((p) => p.request && a[p.name] !== b[p.name]);

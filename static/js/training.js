@@ -5,6 +5,7 @@
 import { fmt } from "./colors.js";
 import { loadPlotly } from "./plotlyloader.js";
 import { registerPresets } from "./presets.js";
+import { onlyStepChanged } from "./state.js";
 import { PredictionPlot, TrainCurves } from "./trainplots.js";
 import { TASK_PRESETS, checkNumber } from "./trainrun.js";
 import { watchVisible } from "./visible.js";
@@ -107,7 +108,7 @@ export class TrainingView {
 
   /** The store changed: controls, counters and messages now; plots at the next frame. */
   update(next, prev) {
-    if (next.state !== prev.state || next.tasks !== prev.tasks) this.syncControls(next);
+    if ((next.state !== prev.state && !onlyStepChanged(next.state, prev.state)) || next.tasks !== prev.tasks) this.syncControls(next);
     if (next.run !== prev.run || next.training !== prev.training) this.showRun(next);
     if (next.training !== prev.training || next.graphErrors !== prev.graphErrors) this.renderErrors(next);
     if (next.run !== prev.run || next.prediction !== prev.prediction || next.training !== prev.training) this.schedule();

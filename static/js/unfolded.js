@@ -51,6 +51,16 @@ const GATE_EDGES = {
   z: ["z", "z_t ⊙ s_{t−1}: the update gate's direct path from s_{t−1} to s_t"],
 };
 
+/** An edge moved by dx pixels along x (its path's "x,y" pairs too). */
+function shiftEdge(e, dx) {
+  if (dx === 0) return e;
+  const at = ([x, y]) => [x + dx, y];
+  const moved = { ...e, from: at(e.from), to: at(e.to) };
+  if (e.headFrom) moved.headFrom = at(e.headFrom);
+  if (e.d) moved.d = e.d.replace(/(-?[\d.]+),(-?[\d.]+)/g, (_, x, y) => `${Number(x) + dx},${y}`);
+  return moved;
+}
+
 /** Toggle a data attribute ("true" or absent) on an element. */
 function flag(el, name, on) {
   if (on) el.dataset[name] = "true";
@@ -137,18 +147,16 @@ export class UnfoldedGraph {
   /** Every column's group with the hooks of its nodes and arrows, nothing drawn in them yet. */
   hooks(layout) {
     const columns = Array.from({ length: layout.T + 1 }, (_, t) => {
-      const g = s("g", { class: "col", "data-col": t });
-      const cross = s("g", { class: "col-cross" });
       const body = s("g", { class: "col-body" });
-      g.append(cross, body);
-      return { t, g, cross, body, items: [], built: false, dx: 0, foldDx: null, crossKey: null };
+      const g = s("g", { class: "col", "data-col": t }, body);
+      return { t, g, body, items: [], built: false, dx: 0, foldDx: null, crossKey: null };
     });
     for (const e of edges(layout)) {
       const cross = CROSS.has(e.kind);
       const g = s("g", e.kind === "L" ? { class: "edge edge-L" } : { class: `edge edge-${e.kind}`, "data-edge": e.id });
       if (e.kind !== "L") this.els.set(e.id, g);
       const c = columns[e.t];
-      (cross ? c.cross : c.body).append(g);
+      c.body.append(g);
       c.items.push({ edge: e, g, cross });
     }
     for (const n of nodes(layout)) {
@@ -189,9 +197,10 @@ export class UnfoldedGraph {
         c.foldDx = foldDx;
         c.g.style.setProperty("--fold-dx", `${foldDx}px`);
       }
-      // an arrow from the previous column starts where that column (or its gap) now is
-      const mine = c.items.filter((it) => it.cross).map((it) => [it, crossEdges.get(it.edge.id)]);
-      const crossKey = JSON.stringify(mine.map(([, e]) => [e.from, e.to]));
+      // an arrow from the previous column starts where that column (or its gap) now is: in
+      // the column's own frame it changes only next to a gap
+      const mine = c.items.filter((it) => it.cross).map((it) => [it, shiftEdge(crossEdges.get(it.edge.id), -dx)]);
+      const crossKey = mine.map(([, e]) => [...e.from, ...e.to].map((v) => v.toFixed(1)).join(",")).join(";");
       if (crossKey !== c.crossKey) {
         c.crossKey = crossKey;
         for (const [it, e] of mine) {
@@ -318,8 +327,10 @@ export class UnfoldedGraph {
       const [base, text] = GATE_EDGES[e.kind];
       const mx = (e.from[0] + e.to[0]) / 2;
       const my = (e.from[1] + e.to[1]) / 2;
-      // o_t: left of its slanted arrow, clear of the shaft
-      const pos = e.kind === "f" ? { x: mx, y: my - 6 } : e.kind === "z" ? { x: mx, y: my + 30 } : { x: Math.min(e.from[0], e.to[0]) - 5, y: my + 4, "text-anchor": "end" };
+      // f_t past the Wy arrow that crosses the rail (f_1 under its short arrow, clear of c_0's label), z_t past x_{t−1}'s label, o_t left of its slanted arrow
+      const along = (u) => e.from[0] + u * (e.to[0] - e.from[0]);
+      const pos = e.kind === "f" ? { x: along(0.68), y: e.t === 1 ? my + 15 : my - 6 } : e.kind === "z" ? { x: along(0.62), y: my + 30 }
+        : { x: Math.min(e.from[0], e.to[0]) - 5, y: my + 4, "text-anchor": "end" };
       g.append(label(base, e.t, { class: "elabel", "text-anchor": "middle", ...pos }), title(`${text} (step ${e.t})`));
       return;
     }

@@ -3,7 +3,9 @@ rail and the GRU's update-gate path, the animation by keys, the running sums aga
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -82,9 +84,17 @@ def test_keys_walk_both_rails_and_the_sums_end_at_the_api_totals(
         expect(page.locator("#step-caption")).to_contain_text("z ⊙ s")
     xs, ds = sine(T)
     body = {
-        "model": {"n_in": 1, "n_hidden": 2, "n_out": 1, "activation": "tanh", "seed": 0,
-                  "cell": cell},
-        "inputs": xs, "targets": ds, "loss_steps": "last",
+        "model": {
+            "n_in": 1,
+            "n_hidden": 2,
+            "n_out": 1,
+            "activation": "tanh",
+            "seed": 0,
+            "cell": cell,
+        },
+        "inputs": xs,
+        "targets": ds,
+        "loss_steps": "last",
     }
     expected = api_bptt(page, body)["grads"]
     G = 4 if cell == "lstm" else 3
@@ -122,9 +132,7 @@ def test_the_lstms_c0_field_is_checked_sent_drawn_and_kept_in_the_link(
     assert "c0" not in rec.graph[-1]  # zeros: nothing sent
     # one number fills every unit: sent, in the URL, on the c_0 node and in the equations
     field.fill("0.5")
-    expect(page.locator("#equations-body math[data-c0]")).to_have_attribute(
-        "data-c0", "[0.5,0.5]"
-    )
+    expect(page.locator("#equations-body math[data-c0]")).to_have_attribute("data-c0", "[0.5,0.5]")
     assert "c0=0.5" in page.evaluate("location.hash")
     assert rec.graph[-1]["c0"] == [0.5, 0.5]
     page.locator("svg#unfolded [data-node='c_0'] rect.cell").first.hover()
@@ -133,8 +141,10 @@ def test_the_lstms_c0_field_is_checked_sent_drawn_and_kept_in_the_link(
     )
     # bad values: a message beside the field, nothing sent, the URL keeps the last good value
     sent = len(rec.bptt)
-    for typed, message in [("0.1, 2, 3", "c₀ takes 1 number or H = 2, got 3"),
-                           ("abc", "numbers separated by commas")]:
+    for typed, message in [
+        ("0.1, 2, 3", "c₀ takes 1 number or H = 2, got 3"),
+        ("abc", "numbers separated by commas"),
+    ]:
         field.fill(typed)
         expect(page.locator("#err-c0")).to_contain_text(message)
         expect(field).to_have_attribute("aria-invalid", "true")
@@ -144,19 +154,17 @@ def test_the_lstms_c0_field_is_checked_sent_drawn_and_kept_in_the_link(
     # H numbers: the running sums end at the API's totals for that c_0
     field.fill("0.3, -0.7")
     expect(page.locator("#err-c0")).to_be_hidden()
-    expect(page.locator("#equations-body math[data-c0]")).to_have_attribute(
-        "data-c0", "[0.3,-0.7]"
-    )
+    expect(page.locator("#equations-body math[data-c0]")).to_have_attribute("data-c0", "[0.3,-0.7]")
     page.locator("h1").click()
     page.keyboard.press("End")
     expect(page.locator("body")).to_have_attribute("data-step", str(step_count(page) - 1))
     xs, ds = sine(T)
     model = {"n_in": 1, "n_hidden": H, "n_out": 1, "activation": "tanh", "seed": 0, "cell": "lstm"}
-    answer = api_bptt(page, {"model": model, "inputs": xs, "targets": ds,
-                             "loss_steps": "last", "c0": [0.3, -0.7]})
+    answer = api_bptt(
+        page, {"model": model, "inputs": xs, "targets": ds, "loss_steps": "last", "c0": [0.3, -0.7]}
+    )
     assert answer["c0"] == [0.3, -0.7]
-    assert_allclose(acc_values(page, "Ws"), np.array(answer["grads"]["Ws"]), rtol=1e-9,
-                    atol=1e-15)
+    assert_allclose(acc_values(page, "Ws"), np.array(answer["grads"]["Ws"]), rtol=1e-9, atol=1e-15)
     # the link restores it; a GRU has no c_0: the field is hidden and nothing is sent
     page.reload()
     page.wait_for_selector("svg#unfolded[data-ready='true']")
@@ -190,15 +198,15 @@ def gate_panel(page: Page, t: int) -> dict[str, list[float]]:
     """The gate values a step's panel draws in the graph: {gate: [value per unit]}."""
     result: dict[str, list[float]] = page.eval_on_selector(
         f"svg#unfolded .gates-view[data-gates-step='{t}']",
-        """g => Object.fromEntries([...g.querySelectorAll('.gate-row')].map(r =>
-            [r.dataset.gate, [...r.querySelectorAll('.gate-cell')].map(c => Number(c.dataset.value))]))""",
+        """g => Object.fromEntries([...g.querySelectorAll('.gate-row')].map(r => [
+            r.dataset.gate,
+            [...r.querySelectorAll('.gate-cell')].map(c => Number(c.dataset.value)),
+        ]))""",
     )
     return result
 
 
-def test_a_click_or_enter_on_a_state_expands_its_gates_beside_it(
-    page: Page, rec: Recorder
-) -> None:
+def test_a_click_or_enter_on_a_state_expands_its_gates_beside_it(page: Page, rec: Recorder) -> None:
     T, H = 3, 2
     open_page(page, f"#cell=lstm&T={T}&H={H}")
     panels = page.locator("svg#unfolded .gates-view")
@@ -268,4 +276,85 @@ def test_the_gates_toggle_follows_the_animation(page: Page, rec: Recorder) -> No
     page.select_option("#ctl-cell", "rnn")
     expect(toggle).to_be_hidden()
     expect(page.locator("svg#unfolded .gates-view")).to_have_count(0)
+    assert rec.errors == []
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_json_export_of_a_gated_view_is_the_api_answer_with_gates_and_totals(
+    page: Page, rec: Recorder, cell: str
+) -> None:
+    T, H = 4, 2
+    c0 = "&c0=0.25,-0.5" if cell == "lstm" else ""
+    open_page(page, f"#cell={cell}&T={T}&H={H}&K=3&loss=all{c0}")
+    page.locator("h1").click()
+    page.locator("#ctl-mode").check()  # all loss steps: the sums end at ∂E/∂W
+    page.locator("h1").click()
+    page.keyboard.press("End")
+    expect(page.locator("body")).to_have_attribute("data-step", str(step_count(page) - 1))
+    with page.expect_download() as info:
+        page.click("#btn-json")
+    assert info.value.suggested_filename == f"bptt-T{T}-H{H}-{cell}-K3.json"
+    exported = json.loads(Path(info.value.path()).read_text())
+    body = exported.pop("request")  # the exact request beside the answer
+    assert body == rec.graph[-1]
+    assert body["model"]["cell"] == cell and body["truncate"] == 3
+    answer = api_bptt(page, body)
+    assert exported == answer
+    names = ["i", "f", "g", "o"] if cell == "lstm" else ["r", "z", "n"]
+    for step in exported["steps"]:
+        assert list(step["gates"]) == names
+        assert all(len(v) == H for v in step["gates"].values())
+        assert (len(step["c"]) == H) if cell == "lstm" else ("c" not in step or step["c"] is None)
+    if cell == "lstm":
+        assert exported["c0"] == [0.25, -0.5]
+    # the totals the page's running sums end at are the exported ones
+    for W in ("Ws", "Wx"):
+        assert_allclose(acc_values(page, W), np.array(exported["grads"][W]), rtol=1e-9, atol=1e-15)
+    assert rec.errors == []
+
+
+LABEL_AND_SHAFT = """id => {
+  const g = document.querySelector(`svg#unfolded [data-edge='${id}']`);
+  const box = (el) => {
+    const r = el.getBoundingClientRect();
+    return [r.left, r.right, r.top, r.bottom];
+  };
+  return {label: box(g.querySelector('.elabel')), shaft: box(g.querySelector('.shaft'))};
+}"""
+
+
+def test_the_lstms_o_and_wy_labels_sit_beside_their_arrows(page: Page, rec: Recorder) -> None:
+    open_page(page, "#cell=lstm&T=4&H=3")
+    for t in range(1, 5):
+        o = page.evaluate(LABEL_AND_SHAFT, f"o_{t}")
+        assert o["label"][1] <= o["shaft"][0] + 0.5, (t, o)  # left of the slanted o_t arrow
+        wy = page.evaluate(LABEL_AND_SHAFT, f"Wy_{t}")
+        assert wy["label"][0] >= wy["shaft"][1] - 0.5, (t, wy)  # right of the slanted Wy arrow
+    assert rec.errors == []
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_lecture_mode_captions_take_two_lines_at_1280x720(
+    page: Page, rec: Recorder, cell: str
+) -> None:
+    T = 200
+    open_page(page, f"#cell={cell}&T={T}&H=16")
+    page.locator("h1").click()
+    page.keyboard.press("l")
+    expect(page.locator("html")).to_have_class(re.compile(r"\blecture\b"))
+    page.keyboard.press("End")
+    for _ in range(100):  # back to the term k = 101 of loss step 200: three-digit indices
+        page.keyboard.press("ArrowLeft")
+    caption = page.locator("#step-caption")
+    expect(caption).to_contain_text("κ is multiplied by f₁₀₂" if cell == "lstm" else "z₁₀₂")
+    lines = page.evaluate(
+        """() => {
+          const c = document.querySelector('#step-caption');
+          const range = document.createRange();
+          range.selectNodeContents(c);
+          const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+          return tops.size;
+        }"""
+    )
+    assert lines <= 2, lines
     assert rec.errors == []
