@@ -252,10 +252,11 @@ export class LabView {
     if (this.store.get().cells !== cells) return; // superseded while loading
     const div = $("#flow-cells");
     await drawCellDecay(Plotly, div, cells);
+    markPlot(div, { cell: cells.current, axes: { x: "k" } });
     div.dataset.current = cells.current;
     div.dataset.h = String(cells.H);
     div.dataset.cells = Object.keys(cells.decay).filter((c) => cells.decay[c].lag.length).sort().join(" ");
-    $("#flow-cells-caption").textContent = cellsCaption(cells);
+    setSymbolText($("#flow-cells-caption"), cellsCaption(cells));
     div.dataset.drawn = String(Number(div.dataset.drawn || 0) + 1);
   }
 

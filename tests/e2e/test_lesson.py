@@ -139,6 +139,15 @@ def test_lesson_runs_by_keys_alone_with_the_apis_numbers(
                 assert page.locator(sel).count() >= 1, (
                     f"step {step_id}: {el_id} is not lit in the graph"
                 )
+        if step_id == "general":
+            # the sentence's own symbols carry their definitions too (Cₜ,ₖ, ∂sₜ/∂sₖ)
+            defs = page.eval_on_selector_all(
+                "#lesson .lesson-text [data-def]", "els => els.map(e => e.dataset.def)"
+            )
+            assert {"C", "jacobian", "norm2"} <= set(defs), defs
+            page.hover("#lesson .lesson-text [data-def='jacobian']")
+            expect(page.locator("#definition")).to_have_attribute("data-def", "jacobian")
+            page.mouse.move(2, 2)
         if step_id == "gates":
             # why gates: an LSTM on the same sequence and seed, its forget gate in words
             assert cell == "lstm"
