@@ -10,12 +10,14 @@ import {
 } from "./compare.js";
 import { gradientGap } from "./flowlab.js";
 import { fullFits } from "./limits.js";
+import { takePrefetch } from "./prefetch.js";
 import { presetMatches } from "./presets.js";
 import { PROPS, bpttRequest, hashFromState, stateFromHash } from "./state.js";
 import {
   CHUNK_STEPS, applyChunk, emptyRun, predictionSeries, runKey, runModel, sampleKey, trainControlForLoc, trainRequest,
 } from "./trainrun.js";
 import { viewModel } from "./viewmodel.js";
+import { LINK_MAX_CHARS, checkWeights, decodeWeights, encodeWeights, readWeightsFile, weightsFile } from "./weightslink.js";
 
 const GRAPH_EVERY_MS = 1000; // while training, the graph follows the weights at most this often
 const PREDICT_EVERY_MS = 500; // the prediction plot redraws at most twice a second anyway
@@ -71,6 +73,7 @@ export function initialStore(state, limits) {
     training: { playing: false, inflight: false, status: "", errors: [], keepCurves: false },
     prediction: null, // {series, title}: the prediction plot
     gates: emptyComparison(state.cmp), // "why gates": the three cells trained in lockstep
+    weightsMessage: null, // {error} or {note}: the last link or file of trained weights
   };
 }
 
@@ -124,8 +127,13 @@ export class Controller {
 
   apply(next) {
     const prev = this.state;
+    const link = next.w && next.w !== prev.w ? next.w : ""; // a pasted link with weights
     this.store.set({ state: next });
     if (runKey(next) !== runKey(prev)) this.resetRun({ keepCurves: true, graph: false });
+    if (link) {
+      this.weightsFromLink(link);
+      return;
+    }
     if (sampleKey(next) !== sampleKey(prev) || fixedKey(next) !== fixedKey(prev)) this.refreshPrediction();
     this.requestGraph(); // a new K: the new answer brings the comparison along
     if (next.cmp !== prev.cmp || next.seed !== prev.seed) this.gatesReset();
@@ -169,17 +177,15 @@ export class Controller {
       const nIn = task ? task.n_in : 1;
       const detail = fullFits({ T, H: state.H, nIn }, limits) ? "full" : "norms";
       const body = bpttRequest(state, { task, sample, weights: run.weights, detail });
-      const { data, ms } = await postBptt(body, { signal: controller.signal });
+      // the page's first request may have left before the modules had loaded (prefetch.js)
+      const { data, ms } = await (takePrefetch(body) ?? postBptt(body, { signal: controller.signal }));
       // parsing the answer was one task; the view-model and the redraw are the next
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (controller.signal.aborted) return;
       const vm = viewModel(data, { model: body.model, task: state.task });
       this.store.set({ answer: { vm, state, body, ms }, graphErrors: [] });
       // while training the graph follows every chunk; the comparison waits for the pause
-      if (!this.store.get().training.playing) {
-        this.compare();
-        this.labCells();
-      }
+      if (!this.store.get().training.playing) this.compare();
     } catch (err) {
       if (err.name === "AbortError") return;
       this.store.set({ graphErrors: asErrors(err) });
@@ -228,7 +234,8 @@ export class Controller {
   /**
    * The lab's decay plot: ‖∂E_T/∂s_k‖ of the plain RNN, the LSTM and the GRU on the graph's
    * data. The graph's own cell comes from its answer; the two others are asked for here
-   * (detail "norms"), and the last good curves stay until both have answered.
+   * (detail "norms"; the lab asks when its plot is on screen), and the last good curves stay
+   * until both have answered.
    */
   async labCells() {
     const { answer, run } = this.store.get();
@@ -422,10 +429,7 @@ export class Controller {
   trainPause() {
     const was = this.store.get().training.playing;
     this.setTraining({ playing: false });
-    if (was) {
-      this.compare();
-      this.labCells();
-    }
+    if (was) this.compare();
   }
 
   async trainStep() {
@@ -450,6 +454,7 @@ export class Controller {
       const run = { ...applyChunk(this.store.get().run, data), gen };
       if (data.optimizer_state.name !== this.state.opt) run.optimizerState = null;
       this.store.set({ run });
+      this.setWeightsLink(""); // the weights moved on from the link's
       this.setTraining({ errors: [], keepCurves: false, status: `${steps} step${steps > 1 ? "s" : ""} in ${Math.round(ms)} ms.` });
       this.refreshPrediction();
       this.refreshGraphSoon();
@@ -469,6 +474,7 @@ export class Controller {
    */
   resetRun({ graph = true, keepCurves = false } = {}) {
     this.gen += 1;
+    this.setWeightsLink("");
     const hadCurves = this.store.get().run.history.length > 0 || this.store.get().training.keepCurves;
     this.store.set({ run: { ...emptyRun(), gen: this.gen } });
     this.setTraining({
@@ -481,6 +487,91 @@ export class Controller {
     });
     this.refreshPrediction();
     if (graph) this.refreshGraphSoon();
+  }
+
+  // ---------------------------------------------------------------- trained weights in a link or a file
+
+  /** The model trained weights must fit: the state's sizes and cell, the task's inputs and outputs. */
+  async modelOf(state) {
+    return runModel(state, await this.taskOf(state), null);
+  }
+
+  /** The URL's `w` (the link's weights), written without a history entry. */
+  setWeightsLink(w) {
+    if (this.state.w === w) return;
+    const next = { ...this.state, w };
+    this.nav.replace(hashFromState(next));
+    this.store.set({ state: next });
+  }
+
+  /** The run starts from these weights (a link's or a file's): no curves, fresh optimizer buffers. */
+  useWeights(weights, step, note) {
+    this.gen += 1;
+    this.store.set({ run: { ...emptyRun(), weights, step, gen: this.gen }, weightsMessage: { note } });
+    this.setTraining({ playing: false, errors: [], keepCurves: false, status: note });
+    this.refreshPrediction();
+    this.fetchGraph();
+  }
+
+  /** A link's weights (state.w): decoded, checked against the model, then drawn and trained on. */
+  async weightsFromLink(encoded) {
+    try {
+      const { weights, step } = await decodeWeights(encoded);
+      const errors = checkWeights(weights, await this.modelOf(this.state));
+      if (errors.length) throw new Error(`The link's weights do not fit: ${errors.join("; ")}. The seeded weights are shown.`);
+      this.useWeights(weights, step, `Weights from the link (trained for ${step} steps).`);
+      this.setWeightsLink(encoded);
+    } catch (err) {
+      this.store.set({ weightsMessage: { error: err.message } });
+      this.setWeightsLink("");
+      this.fetchGraph();
+    }
+  }
+
+  /** The text of a weights file: used when it fits the model, else a message and nothing changes. */
+  async weightsFromFile(text) {
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      this.store.set({ weightsMessage: { error: "The file is not JSON: nothing was loaded." } });
+      return;
+    }
+    try {
+      const { weights, step } = readWeightsFile(json, await this.modelOf(this.state));
+      this.setWeightsLink("");
+      this.useWeights(weights, step, `Weights loaded from the file (trained for ${step} steps).`);
+    } catch (err) {
+      this.store.set({ weightsMessage: { error: err.message } });
+    }
+  }
+
+  /** The weights file of the run (the seeded weights of the graph's answer before any training). */
+  async weightsFileJson() {
+    const { run, answer } = this.store.get();
+    const weights = run.weights ?? (answer ? answer.vm.weights : null);
+    if (!weights) return null;
+    return weightsFile({ weights, step: run.step, model: await this.modelOf(this.state), task: this.state.task });
+  }
+
+  /** A link to this view with the run's weights (also put into the URL), or {error} when too long. */
+  async weightsLink(base) {
+    const { run } = this.store.get();
+    if (!run.weights) {
+      const msg = "No trained weights yet: train a few steps first (a plain link already gives the seeded weights).";
+      this.store.set({ weightsMessage: { error: msg } });
+      return { error: msg };
+    }
+    const w = await encodeWeights({ weights: run.weights, step: run.step });
+    if (w.length > LINK_MAX_CHARS) {
+      const msg = `The weights take ${(w.length / 1000).toFixed(1)} kB in a link, over its ${LINK_MAX_CHARS / 1000} kB: use Save weights (a file) instead.`;
+      this.store.set({ weightsMessage: { error: msg } });
+      return { error: msg };
+    }
+    this.setWeightsLink(w);
+    const url = base + hashFromState(this.state);
+    this.store.set({ weightsMessage: { note: `A link with the weights after ${run.step} steps (${(url.length / 1000).toFixed(1)} kB).`, url } });
+    return { url };
   }
 }
 

@@ -26,6 +26,7 @@ import { buildTimeline, caption, droppedKs, foldedFocus, gateCaption, runningSum
 import { TrainingView } from "./training.js";
 import { MAX_CELLS, zoomWindow } from "./layout.js";
 import { UnfoldedGraph } from "./unfolded.js";
+import { WeightsShare } from "./weightsshare.js";
 import { chosenStep } from "./viewmodel.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -93,7 +94,10 @@ const training = new TrainingView($("#train-panel"), store, {
 new CompareView($("#compare"), store, {
   play: () => controller.gatesPlay(), pause: () => controller.gatesPause(), reset: () => controller.gatesReset(), setState,
 });
-new LabView(store, { setState, gradcheck: () => controller.gradcheck() });
+new LabView(store, { setState, gradcheck: () => controller.gradcheck(), labCells: () => controller.labCells() });
+new WeightsShare($("#weights-share"), store, {
+  link: (base) => controller.weightsLink(base), file: () => controller.weightsFileJson(), load: (text) => controller.weightsFromFile(text),
+});
 const lecture = new Lecture(wiring);
 const presets = new PresetPicker($("#ctl-preset"), wiring);
 new Lesson(store, { setState });
@@ -644,6 +648,8 @@ if (Object.keys(startErrors).length) {
   history.replaceState(null, "", hashFromState(store.get().state)); // a bad value stays out of the URL
   store.set({ fieldErrors: startErrors });
   if (startErrors.c0) $("#ctl-c0").value = linked.c0; // what the link said, beside its message
+} else if (store.get().state.w) {
+  controller.weightsFromLink(store.get().state.w); // a link with trained weights: drawn with them
 } else {
   controller.fetchGraph();
 }
@@ -651,4 +657,9 @@ if (Object.keys(fromLink).length) {
   for (const [name, { raw }] of Object.entries(fromLink)) $(CONTROLS[name]).value = raw;
   store.set({ fieldErrors: { ...store.get().fieldErrors, ...Object.fromEntries(Object.entries(fromLink).map(([n, e]) => [n, e.message])) } });
 }
-controller.refreshPrediction();
+// the prediction plot waits for the first graph (its /api/forward would compete with the graph's)
+const untilDrawn = store.subscribe((next) => {
+  if (!next.answer && next.graphErrors.length === 0 && Object.keys(next.fieldErrors).length === 0) return;
+  untilDrawn();
+  controller.refreshPrediction();
+});

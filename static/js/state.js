@@ -43,6 +43,8 @@ export const PROPS = [
   { name: "lecture", type: "int", def: 0, min: 0, max: 1 },
   { name: "lesson", type: "int", def: 0, min: 0, max: 99 }, // guided lesson step (lesson.js), 0 = off
   { name: "preset", type: "string", def: "" },
+  // trained weights carried by a share link (weightslink.js: deflate-raw, base64url); "" = none
+  { name: "w", type: "string", def: "" },
 ];
 
 const BY_NAME = new Map(PROPS.map((p) => [p.name, p]));
