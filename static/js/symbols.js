@@ -157,7 +157,8 @@ export class Definitions {
         this.hide();
       }
     });
-    document.addEventListener("keydown", (ev) => {
+    // keyup: the lesson and the storyboard take Escape's keydown for themselves
+    document.addEventListener("keyup", (ev) => {
       if (ev.key === "Escape" && !this.box.hidden) {
         this.pinned = null;
         this.hide();
@@ -193,6 +194,10 @@ export class Definitions {
 
   /** Beside the element, inside the window: above it when there is room, else below. */
   place(el) {
+    if (!el.isConnected) {
+      this.hide(); // redrawn away (a new caption, a replotted title)
+      return;
+    }
     const r = el.getBoundingClientRect();
     const w = this.box.offsetWidth;
     const h = this.box.offsetHeight;

@@ -198,7 +198,10 @@ def test_why_gates_goes_back_to_the_learners_cell(lesson_page: Page) -> None:
     page.wait_for_selector("#lesson[data-step-id='gates'][data-ready='true']")
     # no plain-RNN answer at hand (the learner's cell is the GRU): the comparison is left out
     assert page.locator("#lesson .lq[data-src='rnn']").count() == 0
-    page.keyboard.press("Escape")  # the end: the learner's cell
+    page.focus("#lesson .sym[data-def='kappa']")  # a definition open when the lesson ends
+    expect(page.locator("#definition")).to_be_visible()
+    page.keyboard.press("Escape")  # the end: the learner's cell, and the definition closed
+    expect(page.locator("#definition")).to_be_hidden()
     expect(page.locator("#lesson")).to_be_hidden()
     expect(page.locator("#ctl-cell")).to_have_value("gru")
     assert page.errors == []  # type: ignore[attr-defined]
