@@ -3,7 +3,8 @@
 
 import { fmt, logLevel, maxAbs } from "./colors.js";
 import { Heatmap } from "./heatmap.js";
-import { m, math, mi, mn, mo, partial, row, sym } from "./mathml.js";
+import { m, math, mi, mn, mo, partial, row, sym, withDef } from "./mathml.js";
+import { setSymbolText } from "./symbols.js";
 import { norm, termOrder } from "./terms.js";
 
 /** Loss steps beyond this show their terms as a scrubbable strip instead of labelled chips. */
@@ -66,7 +67,9 @@ export class Accumulator {
     this.gates?.replaceChildren(...gates.map((g) => Object.assign(document.createElement("span"), { textContent: g, title: `columns of gate ${g}` })));
     this.head.replaceChildren(math("inline",
       all ? partial(mi("E"), sym(W)) : partial(sym("E", t), sym(W)), mo("="), m("munder", {}, mo("∑"), mi("k")),
-      m("msubsup", {}, mi("C"), all ? row(mi("t"), mo(","), mi("k")) : row(mn(t), mo(","), mi("k")), sym(W))));
+      withDef(m("msubsup", {}, mi("C"), all ? row(mi("t"), mo(","), mi("k")) : row(mn(t), mo(","), mi("k")), sym(W)), "C")));
+    // C^Ws_{t,1} = s₀ᵀ δ_{t,1} is 0 when s₀ is: said where that term is added
+    this.zeroFirst = W === "Ws" && vm.s0.every((v) => v === 0);
     const strip = !all && t !== null && t > STRIP_AFTER;
     this.chips.classList.toggle("strip", strip);
     const chips = [];
@@ -103,9 +106,10 @@ export class Accumulator {
     if (values === null) {
       // detail "norms": no matrices to add up, the norms say how much each term brings
       this.root.dataset.values = "[]";
-      this.total.textContent = termNorm !== null
-        ? `term k = ${currentK}: ‖C‖ = ${fmt(termNorm, 3)}${total !== null ? `; the total ‖∂E/∂${W}‖ = ${fmt(total, 4)}` : ""}`
-        : total !== null ? `the total ‖∂E/∂${W}‖ = ${fmt(total, 4)}` : "norms only";
+      const zero = currentK === 1 && this.zeroFirst ? " (s₀ = 0)" : "";
+      setSymbolText(this.total, termNorm !== null
+        ? `term k = ${currentK}: ‖C‖ = ${fmt(termNorm, 3)}${zero}${total !== null ? `; the total ‖∂E/∂${W}‖ = ${fmt(total, 4)}` : ""}`
+        : total !== null ? `the total ‖∂E/∂${W}‖ = ${fmt(total, 4)}` : "norms only");
       this.markChips(currentK, doneKs);
       this.lastKey = stepKey;
       return;
@@ -119,6 +123,12 @@ export class Accumulator {
     if (added) {
       this.term.draw(added[W], this.domain);
       this.termLabel.textContent = `+ term k = ${added.k}\n‖·‖ = ${norm(added[W]).toPrecision(3)}`;
+      if (added.k === 1 && this.zeroFirst) {
+        const why = withDef(document.createElement("span"), "zero_s0");
+        why.className = "sym acc-zero";
+        why.textContent = "0: s₀ = 0";
+        this.termLabel.append("\n", why);
+      }
       termBox.classList.remove("idle");
       if (this.lastKey !== stepKey) {
         // restart the CSS animation a frame later (reading the layout to restart it would force one)

@@ -39,32 +39,29 @@ export class Camera {
   show(elements, { smooth = true } = {}) {
     const els = elements.filter(Boolean);
     if (els.length === 0) return;
+    // every rectangle read in one go, before any scroll is asked for (one layout, not one per element)
     const box = this.box.getBoundingClientRect();
-    let left = Infinity;
-    let right = -Infinity;
-    for (const el of els) {
-      const r = el.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) continue;
-      left = Math.min(left, r.left);
-      right = Math.max(right, r.right);
-    }
-    if (!Number.isFinite(left)) return;
+    const rects = els.map((el) => el.getBoundingClientRect()).filter((r) => r.width !== 0 || r.height !== 0);
+    if (rects.length === 0) return;
+    const left = Math.min(...rects.map((r) => r.left));
+    const right = Math.max(...rects.map((r) => r.right));
+    const top = Math.min(...rects.map((r) => r.top));
+    const bottom = Math.max(...rects.map((r) => r.bottom));
     const scrollLeft = this.box.scrollLeft;
+    const viewWidth = this.box.clientWidth;
     const target = panTarget({
       scrollLeft,
-      viewWidth: this.box.clientWidth,
+      viewWidth,
       contentWidth: this.box.scrollWidth,
       left: left - box.left + scrollLeft,
       right: right - box.left + scrollLeft,
-      margin: Math.min(80, this.box.clientWidth / 6),
+      margin: Math.min(80, viewWidth / 6),
     });
     // a glide over more than a screen or two would lag behind the animation: jump instead
-    const far = target !== null && Math.abs(target - scrollLeft) > 2 * this.box.clientWidth;
+    const far = target !== null && Math.abs(target - scrollLeft) > 2 * viewWidth;
     const behavior = smooth && !far ? "smooth" : "auto";
     if (target !== null) this.box.scrollTo({ left: target, behavior });
     // the graph itself off screen (a phone, a scrolled page): bring its row into view
-    const top = Math.min(...els.map((el) => el.getBoundingClientRect().top));
-    const bottom = Math.max(...els.map((el) => el.getBoundingClientRect().bottom));
     const vh = window.innerHeight;
     if (top < 0 || bottom > vh) window.scrollBy({ top: top < 0 ? top - 20 : bottom - vh + 20, behavior });
   }

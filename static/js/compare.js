@@ -64,6 +64,21 @@ export function compareFlowBody(cell, run, seed, sample) {
   };
 }
 
+/**
+ * The lab's /api/bptt body (norms) of another cell on the graph's own data: the same inputs,
+ * targets, loss steps, truncation, sizes, output, loss and seed, the cell's seeded weights (a
+ * trained run's weights have another cell's shapes), Φ = the page's for the plain RNN and tanh
+ * for the gated cells, ρ(Ws) from the lab's slider, and c_0 for the LSTM only.
+ */
+export function labCellBody(body, cell, { act = "tanh", rho = 0 } = {}) {
+  const { weights: _w, cell: _c, ws_spectral_radius: _r, ...sizes } = body.model;
+  const model = { ...sizes, activation: cell === "rnn" ? act : "tanh" };
+  if (cell !== "rnn") model.cell = cell;
+  if (rho > 0) model.ws_spectral_radius = rho;
+  const { c0, ...rest } = body;
+  return { ...rest, model, ...(cell === "lstm" && c0 ? { c0 } : {}), detail: "norms" };
+}
+
 /** ‖∂E_T/∂s_k‖ against T − k from a /api/bptt answer's flow.state (last row). */
 export function decayOf(data) {
   const row = data.flow.state[data.T - 1];

@@ -5,7 +5,8 @@ import { fmt } from "./colors.js";
 import { CELLS, COMPARE_STEPS, COMPARE_TASKS, recentLoss, summaryRows } from "./compare.js";
 import { loadPlotly } from "./plotlyloader.js";
 
-const NAMES = { rnn: "plain RNN", lstm: "LSTM", gru: "GRU" };
+export const CELL_NAMES = { rnn: "plain RNN", lstm: "LSTM", gru: "GRU" };
+const NAMES = CELL_NAMES;
 // colour-blind safe (no red/green pair): blue, orange, purple
 const COLORS = { rnn: "#2166ac", lstm: "#d95f02", gru: "#7b3294" };
 const FONT = { family: "system-ui, 'DejaVu Sans', sans-serif", size: 12, color: "#1d1d1f" };
@@ -22,6 +23,37 @@ function plotLayout(title, xTitle) {
     yaxis: { type: "log", gridcolor: "#eee", exponentformat: "power", dtick: 1 }, // decades only: no crowded minor labels
     legend: { orientation: "h", x: 0, y: -0.3 },
   };
+}
+
+/**
+ * The lab's decay plot: ‖∂E_T/∂s_k‖ against T − k of the three cells on one sequence, the
+ * graph's own cell (`current`) drawn last, thick and labelled at its far end; `meta` names
+ * each trace's cell.
+ */
+export function drawCellDecay(Plotly, div, { decay, current }) {
+  const order = CELLS.filter((cell) => decay[cell] && cell !== current).concat(decay[current] ? [current] : []);
+  const traces = order.map((cell) => {
+    const own = cell === current;
+    return {
+      type: "scatter", mode: "lines+markers", meta: cell, x: decay[cell].lag, y: decay[cell].value.map((v) => (v > 0 ? v : null)),
+      name: own ? `${NAMES[cell]} (this graph)` : NAMES[cell],
+      line: { color: COLORS[cell], width: own ? 3.5 : 1.5, dash: own ? "solid" : "dot" },
+      marker: { size: own ? 7 : 4 }, opacity: own ? 1 : 0.75,
+      hovertemplate: `${NAMES[cell]}<br>T − k = %{x}<br>‖∂E_T/∂s_k‖ = %{y:.3e}<extra></extra>`,
+    };
+  });
+  const mine = decay[current];
+  const end = mine && mine.lag.length ? mine.lag.length - 1 : -1;
+  const annotations = end >= 0 && mine.value[end] > 0 ? [{
+    x: mine.lag[end], y: Math.log10(mine.value[end]), text: `<b>${NAMES[current]}</b>`, showarrow: true, arrowhead: 0,
+    ax: -28, ay: -22, font: { color: COLORS[current], size: 13 },
+  }] : [];
+  const layout = plotLayout("", "T − k (steps back)");
+  return Plotly.react(div, traces, {
+    ...layout, title: undefined, height: 300, margin: { l: 56, r: 12, t: 30, b: 44 }, annotations,
+    yaxis: { ...layout.yaxis, title: { text: "‖∂E_T/∂s_k‖ (log)" } },
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 11 } },
+  }, { displayModeBar: false, responsive: true, scrollZoom: false });
 }
 
 export class CompareView {

@@ -6,16 +6,18 @@ import {
   ApiError, getTaskSample, getTasks, postBptt, postForward, postGradcheck, postTrain,
 } from "./api.js";
 import {
-  CELLS, COMPARE_CHUNK, COMPARE_STEPS, COMPARE_TASKS, applyCompareChunk, compareFlowBody, compareTrainBody, decayOf, emptyComparison,
+  CELLS, COMPARE_CHUNK, COMPARE_STEPS, COMPARE_TASKS, applyCompareChunk, compareFlowBody, compareTrainBody, decayOf, emptyComparison, labCellBody,
 } from "./compare.js";
 import { gradientGap } from "./flowlab.js";
 import { fullFits } from "./limits.js";
+import { takePrefetch } from "./prefetch.js";
 import { presetMatches } from "./presets.js";
 import { PROPS, bpttRequest, hashFromState, stateFromHash } from "./state.js";
 import {
   CHUNK_STEPS, applyChunk, emptyRun, predictionSeries, runKey, runModel, sampleKey, trainControlForLoc, trainRequest,
 } from "./trainrun.js";
 import { viewModel } from "./viewmodel.js";
+import { LINK_MAX_CHARS, checkWeights, decodeWeights, encodeWeights, readWeightsFile, weightsFile } from "./weightslink.js";
 
 const GRAPH_EVERY_MS = 1000; // while training, the graph follows the weights at most this often
 const PREDICT_EVERY_MS = 500; // the prediction plot redraws at most twice a second anyway
@@ -62,14 +64,16 @@ export function initialStore(state, limits) {
     graphErrors: [], // the server's messages about the graph's request [{loc, msg}]
     fieldErrors: {}, // client checks of the Model controls {name: message}
     busy: false,
-    compare: null, // {K, gaps, full, trunc}: full against truncated BPTT (the lab)
+    compare: null, // {K, gaps, full, trunc}: full against truncated BPTT at the page's K (the lab); {K: 0} at full BPTT
     compareError: "",
+    cells: null, // {current, H, decay: {cell: {lag, value}}, trained, error}: the lab's three decay curves
     gradcheck: null, // {result} or {error} or {note}
     tasks: null, // Map name → task once the list arrived
     run: { ...emptyRun(), gen: 0 }, // the training run: trained weights, optimizer buffers, history
     training: { playing: false, inflight: false, status: "", errors: [], keepCurves: false },
     prediction: null, // {series, title}: the prediction plot
     gates: emptyComparison(state.cmp), // "why gates": the three cells trained in lockstep
+    weightsMessage: null, // {error} or {note}: the last link or file of trained weights
   };
 }
 
@@ -81,6 +85,8 @@ export class Controller {
     this.graphCtl = null; // AbortController of the graph's request
     this.graphKey = null; // key of the last graph request sent (a refused one is not retried)
     this.cmpCtl = null;
+    this.cellsCtl = null;
+    this.cellsCache = new Map(); // body → decay of the other cells' seeded runs (training leaves them alone)
     this.gcCtl = null;
     this.samples = new Map(); // sampleKey → Promise of a task's sample
     this.tasksReady = null;
@@ -121,11 +127,15 @@ export class Controller {
 
   apply(next) {
     const prev = this.state;
+    const link = next.w && next.w !== prev.w ? next.w : ""; // a pasted link with weights
     this.store.set({ state: next });
     if (runKey(next) !== runKey(prev)) this.resetRun({ keepCurves: true, graph: false });
+    if (link) {
+      this.weightsFromLink(link);
+      return;
+    }
     if (sampleKey(next) !== sampleKey(prev) || fixedKey(next) !== fixedKey(prev)) this.refreshPrediction();
-    this.requestGraph();
-    if (next.cK !== prev.cK) this.compare();
+    this.requestGraph(); // a new K: the new answer brings the comparison along
     if (next.cmp !== prev.cmp || next.seed !== prev.seed) this.gatesReset();
   }
 
@@ -167,14 +177,18 @@ export class Controller {
       const nIn = task ? task.n_in : 1;
       const detail = fullFits({ T, H: state.H, nIn }, limits) ? "full" : "norms";
       const body = bpttRequest(state, { task, sample, weights: run.weights, detail });
-      const { data, ms } = await postBptt(body, { signal: controller.signal });
+      // the page's first request may have left before the modules had loaded (prefetch.js)
+      const { data, ms } = await (takePrefetch(body) ?? postBptt(body, { signal: controller.signal }));
       // parsing the answer was one task; the view-model and the redraw are the next
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (controller.signal.aborted) return;
       const vm = viewModel(data, { model: body.model, task: state.task });
       this.store.set({ answer: { vm, state, body, ms }, graphErrors: [] });
       // while training the graph follows every chunk; the comparison waits for the pause
-      if (!this.store.get().training.playing) this.compare();
+      if (!this.store.get().training.playing) {
+        this.compare();
+        this.labCells();
+      }
     } catch (err) {
       if (err.name === "AbortError") return;
       this.store.set({ graphErrors: asErrors(err) });
@@ -189,31 +203,26 @@ export class Controller {
 
   // ---------------------------------------------------------------- the lab
 
-  /** K of the full-vs-truncated comparison: within 1..T−1. */
-  compareK() {
-    const { answer } = this.store.get();
-    const T = answer ? answer.vm.T : this.state.T;
-    return Math.max(1, Math.min(this.state.cK, Math.max(1, T - 1)));
-  }
-
   /**
-   * Full and truncated BPTT on the graph's sequence (detail "norms"). With full BPTT on the
-   * graph its answer is the full side: one request, the truncated one.
+   * Full BPTT against the graph's truncated answer, on the graph's sequence: the truncated side
+   * is the graph's own answer (the page's one K), one request for the full side (detail
+   * "norms"). At full BPTT (K = 0) there is nothing to compare.
    */
   async compare() {
     const { answer } = this.store.get();
     if (!answer) return;
-    const K = this.compareK();
+    const K = answer.body.truncate ?? 0;
     if (this.cmpCtl) this.cmpCtl.abort();
+    if (K === 0) {
+      this.cmpCtl = null;
+      this.store.set({ compare: { K: 0 }, compareError: "" });
+      return;
+    }
     const controller = new AbortController();
     this.cmpCtl = controller;
-    const base = { ...answer.body, detail: "norms" };
     try {
-      const truncP = postBptt({ ...base, truncate: K }, { signal: controller.signal });
-      const fullP = answer.body.truncate === null
-        ? Promise.resolve({ data: answer.vm.raw })
-        : postBptt({ ...base, truncate: null }, { signal: controller.signal });
-      const [full, trunc] = await Promise.all([fullP, truncP]);
+      const full = await postBptt({ ...answer.body, detail: "norms", truncate: null }, { signal: controller.signal });
+      const trunc = { data: answer.vm.raw };
       if (controller.signal.aborted) return;
       const gaps = gradientGap(full.data, trunc.data);
       this.store.set({ compare: { K, gaps, full: full.data.grads.Ws, trunc: trunc.data.grads.Ws }, compareError: "" });
@@ -225,12 +234,48 @@ export class Controller {
     }
   }
 
+  /**
+   * The lab's decay plot: ‖∂E_T/∂s_k‖ of the plain RNN, the LSTM and the GRU on the graph's
+   * data. The graph's own cell comes from its answer; the two others are asked for here
+   * (detail "norms"), and the last good curves stay until both have answered.
+   */
+  async labCells() {
+    const { answer, run } = this.store.get();
+    if (!answer) return;
+    const own = answer.vm.cell;
+    if (this.cellsCtl) this.cellsCtl.abort();
+    const controller = new AbortController();
+    this.cellsCtl = controller;
+    const decay = { [own]: decayOf(answer.vm.raw) };
+    const trained = run.weights ? run.step : 0;
+    try {
+      await Promise.all(CELLS.filter((cell) => cell !== own).map(async (cell) => {
+        const body = labCellBody(answer.body, cell, { act: answer.state.act, rho: answer.state.rho });
+        const key = JSON.stringify(body);
+        if (!this.cellsCache.has(key)) {
+          const { data } = await postBptt(body, { signal: controller.signal });
+          if (this.cellsCache.size >= 12) this.cellsCache.delete(this.cellsCache.keys().next().value);
+          this.cellsCache.set(key, decayOf(data));
+        }
+        decay[cell] = this.cellsCache.get(key);
+      }));
+      if (controller.signal.aborted) return;
+      this.store.set({ cells: { current: own, H: answer.vm.H, decay, trained, error: "" } });
+    } catch (err) {
+      if (err.name === "AbortError") return;
+      const error = asErrors(err).map((e) => e.msg).join(" ");
+      this.store.set({ cells: { current: own, H: answer.vm.H, decay, trained, error } }); // the graph's own curve still shows
+    } finally {
+      if (this.cellsCtl === controller) this.cellsCtl = null;
+    }
+  }
+
   /** /api/gradcheck for the model and sequence of the graph's answer. */
   async gradcheck() {
     const { answer } = this.store.get();
     if (!answer) return;
-    const { model, inputs, targets, s0, loss_steps } = answer.body;
-    const request = { model, inputs, targets, loss_steps, ...(s0 ? { s0 } : {}) };
+    const { model, inputs, targets, s0, c0, loss_steps } = answer.body;
+    const request = { model, inputs, targets, loss_steps, ...(s0 ? { s0 } : {}), ...(c0 ? { c0 } : {}) };
     if (this.gcCtl) this.gcCtl.abort();
     const controller = new AbortController();
     this.gcCtl = controller;
@@ -328,7 +373,7 @@ export class Controller {
   async sampleFor(state) {
     if (!state.task) {
       const body = bpttRequest(state);
-      return { inputs: body.inputs, targets: body.targets, loss_steps: body.loss_steps };
+      return { inputs: body.inputs, targets: body.targets, loss_steps: body.loss_steps, ...(body.c0 ? { c0: body.c0 } : {}) };
     }
     const key = sampleKey(state);
     if (!this.samples.has(key)) {
@@ -349,7 +394,7 @@ export class Controller {
       if (!sample.inputs.length) return;
       const { run } = this.store.get();
       const model = runModel(state, task, run.weights);
-      const body = { model, inputs: sample.inputs, targets: sample.targets, loss_steps: sample.loss_steps };
+      const body = { model, inputs: sample.inputs, targets: sample.targets, loss_steps: sample.loss_steps, ...(sample.c0 ? { c0: sample.c0 } : {}) };
       const { data } = await postForward(body);
       const series = predictionSeries(sample, data.steps.map((s) => s.y), state.task);
       const name = task ? task.title : "the graph's sequence";
@@ -386,7 +431,10 @@ export class Controller {
   trainPause() {
     const was = this.store.get().training.playing;
     this.setTraining({ playing: false });
-    if (was) this.compare();
+    if (was) {
+      this.compare();
+      this.labCells();
+    }
   }
 
   async trainStep() {
@@ -411,6 +459,7 @@ export class Controller {
       const run = { ...applyChunk(this.store.get().run, data), gen };
       if (data.optimizer_state.name !== this.state.opt) run.optimizerState = null;
       this.store.set({ run });
+      this.setWeightsLink(""); // the weights moved on from the link's
       this.setTraining({ errors: [], keepCurves: false, status: `${steps} step${steps > 1 ? "s" : ""} in ${Math.round(ms)} ms.` });
       this.refreshPrediction();
       this.refreshGraphSoon();
@@ -430,6 +479,7 @@ export class Controller {
    */
   resetRun({ graph = true, keepCurves = false } = {}) {
     this.gen += 1;
+    this.setWeightsLink("");
     const hadCurves = this.store.get().run.history.length > 0 || this.store.get().training.keepCurves;
     this.store.set({ run: { ...emptyRun(), gen: this.gen } });
     this.setTraining({
@@ -443,6 +493,91 @@ export class Controller {
     this.refreshPrediction();
     if (graph) this.refreshGraphSoon();
   }
+
+  // ---------------------------------------------------------------- trained weights in a link or a file
+
+  /** The model trained weights must fit: the state's sizes and cell, the task's inputs and outputs. */
+  async modelOf(state) {
+    return runModel(state, await this.taskOf(state), null);
+  }
+
+  /** The URL's `w` (the link's weights), written without a history entry. */
+  setWeightsLink(w) {
+    if (this.state.w === w) return;
+    const next = { ...this.state, w };
+    this.nav.replace(hashFromState(next));
+    this.store.set({ state: next });
+  }
+
+  /** The run starts from these weights (a link's or a file's): no curves, fresh optimizer buffers. */
+  useWeights(weights, step, note) {
+    this.gen += 1;
+    this.store.set({ run: { ...emptyRun(), weights, step, gen: this.gen }, weightsMessage: { note } });
+    this.setTraining({ playing: false, errors: [], keepCurves: false, status: note });
+    this.refreshPrediction();
+    this.fetchGraph();
+  }
+
+  /** A link's weights (state.w): decoded, checked against the model, then drawn and trained on. */
+  async weightsFromLink(encoded) {
+    try {
+      const { weights, step } = await decodeWeights(encoded);
+      const errors = checkWeights(weights, await this.modelOf(this.state));
+      if (errors.length) throw new Error(`The link's weights do not fit: ${errors.join("; ")}. The seeded weights are shown.`);
+      this.useWeights(weights, step, `Weights from the link (trained for ${step} steps).`);
+      this.setWeightsLink(encoded);
+    } catch (err) {
+      this.store.set({ weightsMessage: { error: err.message } });
+      this.setWeightsLink("");
+      this.fetchGraph();
+    }
+  }
+
+  /** The text of a weights file: used when it fits the model, else a message and nothing changes. */
+  async weightsFromFile(text) {
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      this.store.set({ weightsMessage: { error: "The file is not JSON: nothing was loaded." } });
+      return;
+    }
+    try {
+      const { weights, step } = readWeightsFile(json, await this.modelOf(this.state));
+      this.setWeightsLink("");
+      this.useWeights(weights, step, `Weights loaded from the file (trained for ${step} steps).`);
+    } catch (err) {
+      this.store.set({ weightsMessage: { error: err.message } });
+    }
+  }
+
+  /** The weights file of the run (the seeded weights of the graph's answer before any training). */
+  async weightsFileJson() {
+    const { run, answer } = this.store.get();
+    const weights = run.weights ?? (answer ? answer.vm.weights : null);
+    if (!weights) return null;
+    return weightsFile({ weights, step: run.step, model: await this.modelOf(this.state), task: this.state.task });
+  }
+
+  /** A link to this view with the run's weights (also put into the URL), or {error} when too long. */
+  async weightsLink(base) {
+    const { run } = this.store.get();
+    if (!run.weights) {
+      const msg = "No trained weights yet: train a few steps first (a plain link already gives the seeded weights).";
+      this.store.set({ weightsMessage: { error: msg } });
+      return { error: msg };
+    }
+    const w = await encodeWeights({ weights: run.weights, step: run.step });
+    if (w.length > LINK_MAX_CHARS) {
+      const msg = `The weights take ${(w.length / 1000).toFixed(1)} kB in a link, over its ${LINK_MAX_CHARS / 1000} kB: use Save weights (a file) instead.`;
+      this.store.set({ weightsMessage: { error: msg } });
+      return { error: msg };
+    }
+    this.setWeightsLink(w);
+    const url = base + hashFromState(this.state);
+    this.store.set({ weightsMessage: { note: `A link with the weights after ${run.step} steps (${(url.length / 1000).toFixed(1)} kB).`, url } });
+    return { url };
+  }
 }
 
 /** The request properties of a state, as a key. */
@@ -452,7 +587,7 @@ function requestKey(state) {
 
 /** The key of the page's own sequence (no task): a change redraws the prediction. */
 function fixedKey(state) {
-  return state.task ? "" : JSON.stringify([state.T, state.seq, state.xs, state.ds, state.loss]);
+  return state.task ? "" : JSON.stringify([state.T, state.seq, state.xs, state.ds, state.loss, state.cell === "lstm" ? state.c0 : ""]);
 }
 
 /** T of the page's own sequence: the custom list's length or the T control. */

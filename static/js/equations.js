@@ -2,7 +2,7 @@
 // term by term, as native MathML. Only draws; events are reported through callbacks.
 
 import { fmt } from "./colors.js";
-import { m, math, mi, mn, mo, partial, row, sym } from "./mathml.js";
+import { dmi, m, math, mi, mn, mo, partial, row, sym, withDef } from "./mathml.js";
 import { gatedBackward, gatedForward, gatedTerm } from "./gatedeq.js";
 import { EXPAND_MAX_T, norm, shownTerms, termFactors, termOrder } from "./terms.js";
 
@@ -39,6 +39,31 @@ function gapSpan([hi, lo], t, W) {
   span.dataset.gap = `${W}_${hi}_${lo}`;
   span.title = `${n} terms C${t},k for k = ${hi} down to ${lo}; step to one of them to write it out`;
   return span;
+}
+
+/** C^W_{t,k}, marked with its definition. */
+function termC(t, k, W) {
+  const idx = row(mn(t), mo(","), typeof k === "number" ? mn(k) : mi(k));
+  return withDef(m("msubsup", {}, mi("C"), idx, sym(W)), "C");
+}
+
+/** True when term k of W is 0 because the state before it is: C^Ws_{t,1} = s₀ᵀ δ_{t,1} with s₀ = 0. */
+function zeroOf(vm, W, k) {
+  return W === "Ws" && k === 1 && Array.isArray(vm.s0) && vm.s0.every((v) => v === 0);
+}
+
+/** What every term of the sum is, in the lecture's δ: C^Ws_{t,k} = s_{k−1}ᵀ δ_{t,k} (x_kᵀ δ_{t,k} for Wx). */
+function termDefinition(t, W, zero) {
+  const delta = () => withDef(m("msub", {}, mi("δ"), row(mn(t), mo(","), mi("k"))), "delta");
+  const operand = W === "Ws" ? m("msubsup", {}, mi("s"), row(mi("k"), mo("−"), mn(1)), mi("⊤")) : m("msubsup", {}, mi("x"), mi("k"), mi("⊤"));
+  const line = el("div", "eq-line eq-termdef",
+    el("span", "help", "each term: "),
+    math("inline", termC(t, "k", W), mo("="), operand, delta(), mo(","), delta(), mo("="),
+      partial(sym("E", t), sym("z", "k"))));
+  if (zero) {
+    line.append(el("span", "help", " · "), withDef(el("span", "term-zero", "s₀ = 0, so the k = 1 term is 0"), "zero_s0"));
+  }
+  return line;
 }
 
 export class EquationsPanel {
@@ -86,14 +111,19 @@ export class EquationsPanel {
   follow(activeK) {
     const sh = this.shown;
     if (!sh || sh.t === null || windowKey(sh.t, activeK) === sh.window) return;
-    this.render(sh.vm, { t: sh.t, act: sh.act, K: sh.K, activeK });
+    sh.window = windowKey(sh.t, activeK);
+    // only the two sums change: the forward pass and ∂E/∂Wy stay (no relayout of their math)
+    for (const W of ["Ws", "Wx"]) {
+      const old = this.root.querySelector(`.eq-block[data-sum="${W}"]`);
+      if (old) old.replaceWith(this.sumBlock(sh.vm, sh.t, W, sh.K, activeK));
+    }
   }
 
   forwardBlock(vm, act) {
     const phi = mi(ACT_NAMES[act] ?? "Φ");
     const s = math(
       "inline",
-      sym("s", "t"), mo("="), mi("Φ"), mo("("), sym("x", "t"), sym("Wx"), mo("+"),
+      sym("s", "t"), mo("="), dmi("Φ", "phi"), mo("("), sym("x", "t"), sym("Wx"), mo("+"),
       sym("s", "t-1"), sym("Ws"), mo(")"),
     );
     const softmax = vm.output === "softmax";
@@ -109,7 +139,7 @@ export class EquationsPanel {
         sym("E", "t"), mo("="), m("msup", {}, row(mo("("), sym("d", "t"), mo("−"), sym("y", "t"), mo(")")), mn(2)),
       );
     E.dataset.loss = vm.lossKind;
-    const note = math("inline", mi("Φ"), mo("="), phi);
+    const note = math("inline", dmi("Φ", "phi"), mo("="), phi);
     const head = vm.lossKind === "cross_entropy" ? "Forward pass, softmax and cross-entropy, " : "Forward pass, ";
     return el("div", "eq-block eq-forward", el("h3", "", head, note),
       el("div", "eq-line", s, el("span", "eq-sep", ""), y, el("span", "eq-sep", ""), E));
@@ -120,7 +150,7 @@ export class EquationsPanel {
     const y = vm.output === "softmax"
       ? math("inline", sym("y", "t"), mo("="), mi("softmax"), mo("("), sym("s", "t"), sym("Wy"), mo(")"))
       : math("inline", sym("y", "t"), mo("="), sym("s", "t"), sym("Wy"));
-    const lines = gatedForward(vm.cell).map((eq) => el("div", "eq-line", eq));
+    const lines = gatedForward(vm.cell, { c0: vm.c0 }).map((eq) => el("div", "eq-line", eq));
     lines.push(el("div", "eq-line", y));
     const block = el("div", "eq-block eq-forward eq-gated", el("h3", "", `Forward pass, ${name} cell`), el("div", "", ...lines));
     block.dataset.cell = vm.cell;
@@ -151,21 +181,20 @@ export class EquationsPanel {
     if (vm.cell && vm.cell !== "rnn") {
       // gated cells: every term is an outer product of the step's input and δ (cells.md)
       line.append(math("inline", m("munderover", {}, mo("∑"), row(mi("k"), mo("="), mn(1)), mn(t)),
-        m("msubsup", {}, mi("C"), row(mn(t), mo(","), mi("k")), sym(W)), mo(","),
-        m("msubsup", {}, mi("C"), row(mn(t), mo(","), mi("k")), sym(W)), mo("="), gatedTerm(vm.cell, t, "k", W), mo("=")));
+        termC(t, "k", W), mo(","), termC(t, "k", W), mo("="), gatedTerm(vm.cell, t, "k", W), mo("=")));
       shownTerms(t, activeK).forEach((item, i) => {
         if (i > 0) line.append(math("inline", mo("+")));
         if (typeof item === "object") {
           line.append(gapSpan(item.gap, t, W));
           return;
         }
-        line.append(this.termSpan(`${W}_${item}`, math("inline", gatedTerm(vm.cell, t, item, W)), values(item), `k = ${item}`, dropped.has(item)));
+        line.append(this.termSpan(`${W}_${item}`, math("inline", gatedTerm(vm.cell, t, item, W)), values(item), `k = ${item}`, dropped.has(item), zeroOf(vm, W, item)));
       });
     } else if (t <= EXPAND_MAX_T) {
       termOrder(t).forEach((k, i) => {
         if (i > 0) line.append(math("inline", mo("+")));
         line.append(this.termSpan(`${W}_${k}`, math("inline", termProduct(t, k, W)), values(k),
-          `k = ${k}`, dropped.has(k)));
+          `k = ${k}`, dropped.has(k), zeroOf(vm, W, k)));
       });
     } else {
       const general = math(
@@ -181,20 +210,24 @@ export class EquationsPanel {
           line.append(gapSpan(item.gap, t, W));
           return;
         }
-        const C = math("inline", m("msubsup", {}, mi("C"), row(mn(t), mo(","), mn(item)), sym(W)));
-        line.append(this.termSpan(`${W}_${item}`, C, values(item), `k = ${item}`, dropped.has(item)));
+        const C = math("inline", termC(t, item, W));
+        line.append(this.termSpan(`${W}_${item}`, C, values(item), `k = ${item}`, dropped.has(item), zeroOf(vm, W, item)));
       });
     }
     const title = W === "Ws"
       ? el("h3", "", "State W", el("sub", "", "s"), ": a term per earlier step")
       : el("h3", "", "Input W", el("sub", "", "x"), ": the same path");
-    return el("div", "eq-block", title, line);
+    const block = el("div", "eq-block", title, line);
+    if (!vm.cell || vm.cell === "rnn") block.append(termDefinition(t, W, zeroOf(vm, W, 1)));
+    block.dataset.sum = W;
+    return block;
   }
 
-  /** A hoverable, focusable, clickable term with its norm underneath. */
-  termSpan(id, mathEl, value, label, dropped = false) {
+  /** A hoverable, focusable, clickable term with its norm underneath (and why it is 0, when it is). */
+  termSpan(id, mathEl, value, label, dropped = false, zero = false) {
+    const why = zero && !dropped ? withDef(el("span", "term-zero", " (s₀ = 0)"), "zero_s0") : "";
     const span = el("span", "term", mathEl,
-      el("span", "term-norm", dropped ? `${label}: dropped` : `${label}: ‖·‖ = ${fmt(value)}`));
+      el("span", "term-norm", dropped ? `${label}: dropped` : `${label}: ‖·‖ = ${fmt(value)}`, why));
     span.dataset.term = id;
     span.tabIndex = 0;
     span.setAttribute("role", "button");

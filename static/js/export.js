@@ -72,9 +72,10 @@ export function download(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-/** A file name for the current run, e.g. "bptt-T3-H2-tanh". */
+/** A file name for the current run, e.g. "bptt-T3-H2-tanh" (a gated cell: "bptt-T3-H2-lstm"). */
 export function baseName(data, state) {
-  return `bptt-T${data.T}-H${data.s0.length}-${state.act}${state.K > 0 ? `-K${state.K}` : ""}`;
+  const kind = state.cell && state.cell !== "rnn" ? state.cell : state.act;
+  return `bptt-T${data.T}-H${data.s0.length}-${kind}${state.K > 0 ? `-K${state.K}` : ""}`;
 }
 
 /** The JSON file of a run: the /api/bptt answer as the API sent it, and under "request" the

@@ -4,10 +4,13 @@
 
 import { drawDecay, drawEigen, drawFlowMap } from "./charts.js";
 import { fmt, maxAbs } from "./colors.js";
+import { CELL_NAMES, drawCellDecay } from "./compareview.js";
 import { decaySeries, logGrid, logSlope, measuredRegime, regime } from "./flowlab.js";
 import { GradcheckView } from "./gradcheck.js";
 import { Heatmap } from "./heatmap.js";
 import { loadPlotly } from "./plotlyloader.js";
+import { onlyStepChanged } from "./state.js";
+import { markPlot, setSymbolText } from "./symbols.js";
 import { watchVisible } from "./visible.js";
 import { WeightsPanel } from "./weights.js";
 
@@ -73,17 +76,18 @@ export class LabView {
       $("#out-rho").textContent = rhoText(Number(rho.value));
       later("rho", () => this.intents.setState({ rho: Number(rho.value) }), 120);
     });
+    // a second handle on the page's one truncation K (the store owns it, the URL follows)
     const cK = $("#ctl-cK");
     cK.addEventListener("input", () => {
-      $("#out-cK").textContent = `K = ${cK.value}`;
-      later("cK", () => this.intents.setState({ cK: Number(cK.value) }), 120);
+      $("#out-cK").textContent = kText(Number(cK.value));
+      later("cK", () => this.intents.setState({ K: Number(cK.value) }), 120);
     });
     $("#ctl-flow").addEventListener("change", (ev) => this.intents.setState({ flow: ev.target.value }));
     $("#btn-gradcheck").addEventListener("click", () => this.intents.gradcheck());
   }
 
   update(next, prev) {
-    if (next.state !== prev.state) this.syncControls(next.state);
+    if (next.state !== prev.state && !onlyStepChanged(next.state, prev.state)) this.syncControls(next.state);
     if (next.answer !== prev.answer && next.answer) {
       this.gradcheckView.clear(this.gradcheckShown ? "The model changed: run the check again." : "");
       this.gradcheckShown = false;
@@ -93,8 +97,9 @@ export class LabView {
     if (next.answer !== prev.answer || next.state.flow !== prev.state?.flow || (stopped && this.dirty)) this.scheduleFlow();
     if (next.compare !== prev.compare && next.compare) this.showGap(next.compare);
     if (next.compareError !== prev.compareError) showError("err-cK", next.compareError);
-    if (next.answer !== prev.answer || next.state.cK !== prev.state?.cK) this.syncCompareSlider(next);
+    if (next.answer !== prev.answer || next.state.K !== prev.state?.K) this.syncCompareSlider(next);
     if (next.gradcheck !== prev.gradcheck) this.showGradcheck(next.gradcheck);
+    if (next.cells !== prev.cells) this.drawCells();
   }
 
   /** Controls ← state. */
@@ -107,12 +112,10 @@ export class LabView {
 
   syncCompareSlider({ answer, state }) {
     const T = answer ? answer.vm.T : state.T;
-    const K = Math.max(1, Math.min(state.cK, Math.max(1, T - 1)));
     const slider = $("#ctl-cK");
-    slider.max = String(Math.max(1, T - 1));
-    slider.disabled = T < 2;
-    if (document.activeElement !== slider) slider.value = String(K);
-    $("#out-cK").textContent = `K = ${K}`;
+    slider.max = String(Math.max(1, T)); // as the Backward control's
+    if (document.activeElement !== slider) slider.value = String(state.K);
+    $("#out-cK").textContent = kText(state.K);
   }
 
   showDiagnostics(vm, slope) {
@@ -125,8 +128,7 @@ export class LabView {
     ];
     const dl = $("#flow-diag");
     dl.replaceChildren(...rows.flatMap(([k, v]) => {
-      const dt = document.createElement("dt");
-      dt.textContent = k;
+      const dt = setSymbolText(document.createElement("dt"), k);
       const dd = document.createElement("dd");
       dd.textContent = v;
       return [dt, dd];
@@ -148,7 +150,7 @@ export class LabView {
       parts.push(`${BOUND_TEXT[bound][0].toUpperCase()}${BOUND_TEXT[bound].slice(1)}.`);
     }
     if (diag.warnings.length) parts.push(diag.warnings.join("; "));
-    note.textContent = parts.join(" ");
+    setSymbolText(note, parts.join(" "), { cell: vm.cell });
     note.dataset.regime = kind;
     note.dataset.bound = bound;
   }
@@ -199,17 +201,22 @@ export class LabView {
     const mapDiv = $("#flow-map");
     await drawFlowMap(Plotly, mapDiv, { logZ: logGrid(raw), raw, label: FLOW_LABELS[state.flow], jacobian: state.flow === "jacobian" });
     mapDiv.dataset.kind = state.flow;
-    const axes = state.flow === "jacobian" ? "every later state t and earlier state k" : "every loss step t and term k";
-    $("#flow-map-caption").textContent = `${FLOW_LABELS[state.flow]} for ${axes} (log colour scale).`;
+    const jac = state.flow === "jacobian";
+    markPlot(mapDiv, { cell: vm.cell, axes: jac ? { x: "k jacobian", y: "t jacobian" } : { x: "k", y: "t" } });
+    const axes = jac ? "every later state t and earlier state k" : "every loss step t and term k";
+    // the empty column k = 1 of the Ws map is no missing value: C^Ws_{t,1} = s₀ᵀ δ_{t,1} = 0
+    const zero = state.flow === "Ws" && vm.s0.every((v) => v === 0) ? " Column k = 1 is empty because every Cᵂˢₜ,₁ is 0: s₀ = 0." : "";
+    setSymbolText($("#flow-map-caption"), `${FLOW_LABELS[state.flow]} for ${axes} (log colour scale).${zero}`, { cell: vm.cell });
     const decayDiv = $("#flow-decay");
     if (this.decayShown !== answer) {
       await new Promise((resolve) => requestAnimationFrame(resolve)); // one plot per frame
       await drawDecay(Plotly, decayDiv, series);
       decayDiv.dataset.slope = slope === null ? "" : String(slope);
       decayDiv.dataset.rho = String(vm.diagnostics.ws_spectral_radius);
-      $("#flow-decay-caption").textContent = slope === null
-        ? "‖∂s_T/∂s_k‖ against T − k."
-        : `‖∂s_T/∂s_k‖ against T − k: about ×${fmt(10 ** slope, 3)} per step back (log slope ${fmt(slope, 3)}).`;
+      markPlot(decayDiv, { cell: vm.cell, axes: { x: "k" } });
+      setSymbolText($("#flow-decay-caption"), slope === null
+        ? "‖∂s_T/∂s_k‖₂ against T − k."
+        : `‖∂s_T/∂s_k‖₂ against T − k: about ×${fmt(10 ** slope, 3)} per step back (log slope ${fmt(slope, 3)}).`, { cell: vm.cell });
       await new Promise((resolve) => requestAnimationFrame(resolve));
       await drawEigen(Plotly, $("#w-eigen"), { eig: vm.diagnostics.ws_eigenvalues, gamma: vm.diagnostics.gamma });
       this.decayShown = answer;
@@ -218,8 +225,44 @@ export class LabView {
     window.dispatchEvent(new CustomEvent("lab:drawn"));
   }
 
+  /** The three cells' ‖∂E_T/∂s_k‖ on the graph's sequence, the graph's own cell emphasised. */
+  async drawCells() {
+    const { cells } = this.store.get();
+    if (!cells) return;
+    showError("err-cells", cells.error ? `The other cells could not be computed: ${cells.error}` : "");
+    let Plotly;
+    try {
+      Plotly = await this.plotly();
+    } catch (err) {
+      $("#lab-status").textContent = String(err.message || err);
+      return;
+    }
+    if (this.store.get().cells !== cells) return; // superseded while loading
+    const div = $("#flow-cells");
+    await drawCellDecay(Plotly, div, cells);
+    div.dataset.current = cells.current;
+    div.dataset.h = String(cells.H);
+    div.dataset.cells = Object.keys(cells.decay).filter((c) => cells.decay[c].lag.length).sort().join(" ");
+    $("#flow-cells-caption").textContent = cellsCaption(cells);
+    div.dataset.drawn = String(Number(div.dataset.drawn || 0) + 1);
+  }
+
   showGap({ gaps, full, trunc, K }) {
     const tbody = $("#cmp-body");
+    $("#cmp").dataset.k = String(K);
+    $("#cmp").classList.toggle("idle", K === 0);
+    if (K === 0) {
+      // full BPTT on the graph: nothing dropped, nothing to compare
+      const tr = document.createElement("tr");
+      const td = document.createElement("td");
+      td.colSpan = 6;
+      td.className = "help";
+      td.textContent = "Full BPTT: no term is dropped. Choose a truncation K ≥ 1 (here or under Backward) to see what it costs.";
+      tr.append(td);
+      tbody.replaceChildren(tr);
+      $("#cmp-trunc-label").textContent = "truncated";
+      return;
+    }
     tbody.replaceChildren(...Object.entries(gaps).map(([name, g]) => {
       const tr = document.createElement("tr");
       tr.dataset.weight = name;
@@ -260,6 +303,25 @@ export class LabView {
   }
 }
 
+function kText(K) {
+  return K > 0 ? `K = ${K}` : "full";
+}
+
 function rhoText(rho) {
   return rho > 0 ? `ρ = ${Number(rho).toFixed(2)}` : "as seeded";
+}
+
+/** What the three decay curves show, in words, with their values farthest back in time. */
+function cellsCaption({ current, decay, trained }) {
+  const shown = Object.keys(decay).filter((c) => decay[c].lag.length);
+  if (!shown.length) return "‖∂E_T/∂s_k‖ against T − k: E_T is not a loss step here, so there is no curve.";
+  const far = Math.max(...shown.map((c) => decay[c].lag[decay[c].lag.length - 1]));
+  const at = shown.filter((c) => decay[c].lag[decay[c].lag.length - 1] === far)
+    .map((c) => `${CELL_NAMES[c]} ${fmt(decay[c].value[decay[c].value.length - 1], 3)}`);
+  const weights = trained
+    ? `the ${CELL_NAMES[current]} with its weights after ${trained} training steps, the others as seeded`
+    : "every cell as seeded";
+  return `‖∂E_T/∂s_k‖ against T − k for the plain RNN, the LSTM and the GRU on this graph's sequence `
+    + `(the same sizes, seed and loss; ${weights}); the thick line is the graph's ${CELL_NAMES[current]}. `
+    + `At T − k = ${far}: ${at.join(", ")}.`;
 }

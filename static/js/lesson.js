@@ -36,7 +36,9 @@ export class Lesson {
     this.card = $("#lesson");
     this.guesses = {}; // step id → {guess, revealed, truth, error}
     this.saved = null; // the page state before the lesson
-    this.fullGrad = null; // the last full-BPTT answer, for the truncation step's comparison
+    // the last full-BPTT answer of each cell: the truncation step compares with its own cell's,
+    // the gates step with the plain RNN's
+    this.fullByCell = {};
     // ?lesson=1 starts the lesson once the first answer is in; from then on the hash holds the step
     this.pendingStart = Number(new URLSearchParams(location.search).get("lesson")) || 0;
     if (this.pendingStart) history.replaceState(null, "", location.pathname + location.hash);
@@ -64,7 +66,7 @@ export class Lesson {
       this.start(n);
       return;
     }
-    if (next.answer && next.answer.state.K === 0) this.fullGrad = next.answer;
+    if (next.answer && next.answer.state.K === 0) this.fullByCell[next.answer.state.cell] = next.answer;
     if (next.state.lesson !== prev.state.lesson || next.answer !== prev.answer) this.render();
   }
 
@@ -86,8 +88,10 @@ export class Lesson {
     const i = Math.max(1, Math.min(steps.length, n));
     const step = steps[i - 1];
     const T = this.store.get().answer.vm.T;
+    // a step that switches the cell (why gates) switches it back for every other step: the learner's
+    const own = this.saved ? { cell: this.saved.cell, flow: this.saved.flow } : {};
     this.setState({
-      mode: "one", t: 0, K: 0, view: "unfolded", ...step.patch, lesson: i, step: timelineIndex(T, T, step.at),
+      mode: "one", t: 0, K: 0, view: "unfolded", ...own, ...step.patch, lesson: i, step: timelineIndex(T, T, step.at),
     });
   }
 
@@ -123,13 +127,13 @@ export class Lesson {
 
   /** The value a part quotes: from the answer drawn (or the full-BPTT one it is compared with). */
   valueOf(part, vm) {
-    if (part.src === "full") {
-      // the last full-BPTT answer of the same model and sequence
-      const full = this.fullGrad;
-      const same = full && !requestChanged({ ...full.state, K: 0 }, { ...this.store.get().state, K: 0 });
-      return same ? quantity(full.vm, part.q) : null;
-    }
-    return quantity(vm, part.q);
+    if (!part.src) return quantity(vm, part.q);
+    // "full": the last full-BPTT answer of the same model and sequence; "rnn": the plain RNN's
+    const state = this.store.get().state;
+    const cell = part.src === "rnn" ? "rnn" : state.cell;
+    const other = this.fullByCell[cell];
+    const same = other && !requestChanged({ ...other.state, K: 0 }, { ...state, cell, K: 0 });
+    return same ? quantity(other.vm, part.q) : null;
   }
 
   renderParts(parts, vm) {
@@ -167,7 +171,9 @@ export class Lesson {
     const waiting = !!(step.predict && !guess?.revealed);
     const body = el("p", { class: "lesson-text" }, ...this.renderParts(step.text, vm));
     body.hidden = waiting;
-    const note = step.note ? el("p", { class: "lesson-note" }, ...this.renderParts(step.note, vm)) : null;
+    // a note that compares with another answer is left out when that answer is not at hand
+    const noteOk = step.note && step.note.every((p) => typeof p !== "object" || !p || !p.src || this.valueOf(p, vm) !== null);
+    const note = noteOk ? el("p", { class: "lesson-note" }, ...this.renderParts(step.note, vm)) : null;
     if (note) note.hidden = waiting;
     const main = el("div", { class: "lesson-main" },
       el("p", { class: "lesson-count", text: `Lesson ${n} / ${steps.length}` }),
@@ -184,6 +190,7 @@ export class Lesson {
     this.card.dataset.stepId = step.id;
     this.card.dataset.ready = String(!requestChanged(answer.state, state));
     this.card.dataset.waiting = String(waiting);
+    this.card.dataset.controls = (step.controls || []).join(" ");
     this.highlight();
   }
 
@@ -279,8 +286,12 @@ export class Lesson {
   /** Light the graph elements the step's sentences name (data-lesson-hl), after every redraw. */
   highlight() {
     const svg = $("#unfolded");
-    for (const e of svg.querySelectorAll("[data-lesson-hl]")) e.removeAttribute("data-lesson-hl");
+    for (const e of document.querySelectorAll("[data-lesson-hl]")) e.removeAttribute("data-lesson-hl");
     if (this.card.hidden) return;
+    // the page controls the step set (the cell, the truncation): lit too
+    for (const id of (this.card.dataset.controls || "").split(" ").filter(Boolean)) {
+      document.getElementById(id)?.setAttribute("data-lesson-hl", "true");
+    }
     const waiting = this.card.dataset.waiting === "true";
     for (const part of this.card.querySelectorAll("[data-hl]")) {
       if (waiting && part.closest("[hidden]")) continue;

@@ -1,5 +1,5 @@
 // The guided lesson's steps: the lecture's path (folded model → unfolding → forward pass → E_t →
-// ∂E_t/∂Wy → the Ws and Wx sums → the general sum → vanishing gradients → truncation), each a
+// ∂E_t/∂Wy → the Ws and Wx sums → the general sum → vanishing gradients → why gates → truncation), each a
 // state of the page and one or two sentences whose numbers come from the current view-model.
 // Pure: no DOM, no fetch. A sentence is a list of parts: strings, quantities q(...) and symbols.
 
@@ -22,7 +22,9 @@ export function scalarOf(v) {
  * The value of a quantity key of an /api/bptt answer's view-model, or null when the answer
  * does not have it. Keys: "E:t", "y:t", "d:t", "s:k" (‖s_k‖), "Wy:t" (‖∂E_t/∂Wy‖_F),
  * "CWs:t:k" / "CWx:t:k" (‖C_{t,k}‖_F), "gWs:t" / "gWx:t" (‖∂E_t/∂W‖_F), "J:t:k" (‖∂s_t/∂s_k‖₂),
- * "rho", "gamma", "norm2" (ρ(Ws), γ, ‖Ws‖₂ from the diagnostics).
+ * "rho", "gamma", "norm2" (ρ(Ws), γ, ‖Ws‖₂ from the diagnostics); gated cells: "f:k" (the
+ * forget gate f_k, its mean over the units), "kappa:t:k" (‖κ_{t,k}‖ = ‖∂E_t/∂c_k‖), and for
+ * every cell "dEs:t:k" (‖∂E_t/∂s_k‖).
  */
 export function quantity(vm, key) {
   const [name, a, b] = key.split(":");
@@ -41,11 +43,24 @@ export function quantity(vm, key) {
     case "gWs": return vm.entry(t) ? norm(vm.entry(t).dE_dWs) : null;
     case "gWx": return vm.entry(t) ? norm(vm.entry(t).dE_dWx) : null;
     case "J": return vm.flow && vm.flow.jacobian ? vm.flow.jacobian[t - 1][k - 1] : null;
+    case "f": return step && step.gates && step.gates.f ? mean(step.gates.f) : null;
+    case "kappa": return vm.flow && vm.flow.cell ? vm.flow.cell[t - 1][k - 1] : null;
+    case "dEs": return vm.flow && vm.flow.state ? vm.flow.state[t - 1][k - 1] : null;
     case "rho": return diag.ws_spectral_radius ?? null;
     case "gamma": return diag.gamma ?? null;
     case "norm2": return diag.ws_spectral_norm ?? null;
     default: throw new Error(`unknown quantity ${key}`);
   }
+}
+
+/** The mean of a vector: how one number stands for a gate's H values. */
+function mean(v) {
+  return v.reduce((a, b) => a + b, 0) / v.length;
+}
+
+/** A fraction as a whole percentage, "—" when there is none. */
+export function percent(v) {
+  return v === null || v === undefined || !Number.isFinite(v) ? "—" : `${Math.round(100 * v)} %`;
 }
 
 /** The animation step index of a timeline point (one loss step t, full or truncated BPTT). */
@@ -87,6 +102,40 @@ function termList(W, t, ks) {
     parts.push(q(`‖C${W === "Ws" ? "ᵂˢ" : "ᵂˣ"}${sub(`${t},${k}`)}‖`, `C${W}:${t}:${k}`, [`${W}_${k}`]));
   });
   return parts;
+}
+
+/**
+ * Why gates: the same sequence and seed as an LSTM (the step's patch). One step back the error on
+ * the cell state is multiplied by the forget gate alone; its numbers come from the LSTM's answer,
+ * the plain RNN's from the last plain answer of the same model (src "rnn", left out without one).
+ */
+function gatesStep(vm) {
+  const t = vm.T;
+  const lstm = vm.cell === "lstm";
+  const f = lstm ? quantity(vm, `f:${t}`) : null;
+  const back = t > 1 ? 1 : t;
+  const step = {
+    id: "gates",
+    title: "Why gates: the LSTM's cell-state rail",
+    patch: { cell: "lstm", flow: "cell" },
+    controls: ["ctl-cell"], // the control the step changed, lit beside the graph's elements
+    at: back,
+    text: [
+      "Same sequence, same seed, now an LSTM: beside sₖ it keeps a ", d("c", "cell state cₖ"), ", and one step back the error on it, ",
+      d("kappa", "κ"), ", is multiplied by the forget gate alone, no Ws and no Φ′ in between. Here ",
+      q(`f${sub(t)}`, `f:${t}`, [`f_${t}`], { def: "f" }), vm.H > 1 ? " (the mean over the units)" : "",
+      `: ${percent(f)} of the error on that rail survives step ${t}. `,
+      t > 1 ? [`${t - 1} step${t > 2 ? "s" : ""} back: `, q(`‖κ${sub(`${t},1`)}‖`, `kappa:${t}:1`, ["c_1"], { def: "kappa" }),
+        " on the rail, ", q(`‖∂E${sub(t)}/∂s₁‖`, `dEs:${t}:1`, ["s_1"]), " at the state."] : "",
+    ].flat(),
+  };
+  if (t > 1) {
+    step.note = [
+      "The plain RNN, same sequence and seed: ", q(`‖∂E${sub(t)}/∂s₁‖`, `dEs:${t}:1`, [], { src: "rnn" }),
+      ". With seeded weights the forget gates sit near ½; training moves them towards 1 where a long memory pays (“Why gates” further down trains the three cells side by side).",
+    ];
+  }
+  return step;
 }
 
 /**
@@ -199,10 +248,12 @@ export function lessonSteps(vm) {
         " shrinks geometrically when ‖Ws‖₂·γ < 1. Drag ρ(Ws): past 1/γ the far terms can explode instead.",
       ],
     },
+    gatesStep(vm),
     {
       id: "truncate",
       title: "Truncated BPTT",
       patch: { K },
+      controls: ["ctl-K"],
       at: 1 + Math.max(0, t - K), // the oldest kept term
       note: zero && t - K === 1 ? ["The Ws sum does not change: the one term dropped, Cᵂˢ", sub(`${t},1`), ", was 0 anyway (s₀ = 0)."] : null,
       text: [

@@ -1,7 +1,7 @@
 // The server's limits (GET /api/limits, embedded in the page's initial data) and the checks a
 // control's value passes before it is sent or written into the URL. Pure: no DOM, no fetch.
 
-import { parseNumberList } from "./state.js";
+import { checkC0, parseNumberList } from "./state.js";
 
 /** The limits api.md promises, used until the server's own arrive. */
 export const DEFAULT_LIMITS = {
@@ -40,9 +40,10 @@ export function checkInt(raw, { label, min, max }) {
 /**
  * Check a Model control's raw text against the limits: {value} (the typed value) or {error}
  * (a message for beside the field). T, H and the seed are whole numbers; custom sequences are
- * lists of finite numbers of at most max_T entries.
+ * lists of finite numbers of at most max_T entries; the LSTM's c₀ is 1 or H numbers (`H`).
  */
-export function checkControl(name, raw, limits) {
+export function checkControl(name, raw, limits, { H = 1 } = {}) {
+  if (name === "c0") return checkC0(raw, H);
   if (name === "T") return checkInt(raw, { label: "T", min: 1, max: limits.max_T });
   if (name === "H") return checkInt(raw, { label: "hidden size", min: 1, max: limits.max_n_hidden });
   if (name === "seed") return checkInt(raw, { label: "seed", min: 0, max: 4294967295 });
@@ -62,6 +63,10 @@ export function checkState(state, limits) {
   for (const name of ["T", "H"]) {
     const r = checkControl(name, String(state[name]), limits);
     if (r.error) errors[name] = r.error;
+  }
+  if (state.cell === "lstm") {
+    const r = checkC0(state.c0, state.H);
+    if (r.error) errors.c0 = r.error;
   }
   if (state.seq === "custom") {
     for (const name of ["xs", "ds"]) {

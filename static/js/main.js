@@ -8,34 +8,62 @@ import { fmt } from "./colors.js";
 import { CompareView } from "./compareview.js";
 import { Controller, initialStore } from "./controller.js";
 import { EquationsPanel } from "./equations.js";
+import { GatesView } from "./gatesview.js";
 import { Exporter } from "./export.js";
 import { LabView } from "./lab.js";
 import { Lecture } from "./lecture.js";
-import { Definitions } from "./definitions.js";
 import { Lesson } from "./lesson.js";
 import { LinkedViews } from "./linkedviews.js";
 import { Storyboard } from "./storyboard.js";
+import { Definitions, setSymbolText } from "./symbols.js";
+import { zeroStart } from "./lessonsteps.js";
 import { checkControl, checkState, linkErrors, normsOnlyNote, readLimits } from "./limits.js";
 import { showMatrix, hidePopover } from "./popover.js";
 import { PresetPicker } from "./presets.js";
-import { Store, controlForLoc, hashFromState, sineSequence, stateFromHash } from "./state.js";
+import { Store, controlForLoc, hashFromState, onlyStepChanged, sineSequence, stateFromHash } from "./state.js";
 import { norm } from "./terms.js";
 import {
-  buildTimeline, caption, droppedEdges, foldedFocus, gateCaption, runningSums, stepFocus, stepWeights, termPath,
+  buildTimeline, caption, droppedEdges, foldedFocus, gateCaption, runningSums, stepFocus, stepWeights, sub, termPath,
 } from "./timeline.js";
 import { TrainingView } from "./training.js";
 import { MAX_CELLS, zoomWindow } from "./layout.js";
 import { UnfoldedGraph } from "./unfolded.js";
+import { WeightsShare } from "./weightsshare.js";
 import { chosenStep } from "./viewmodel.js";
 
 const $ = (sel) => document.querySelector(sel);
 
 const pageData = JSON.parse($("#page-data")?.textContent || "{}");
 const store = new Store(initialStore(stateFromHash(location.hash), readLimits(pageData)));
+/**
+ * The URL: a step replaces it at most every REPLACE_MS, and not at all while playing (the
+ * play writes it when it stops): history.replaceState took 5–30 ms a call in chromium on a
+ * loaded machine, a dropped frame each time. The last step is always written; a push at once.
+ */
+const REPLACE_MS = 200;
+const url = { pending: null, timer: 0, last: -Infinity };
+function writeReplace() {
+  clearTimeout(url.timer);
+  url.timer = 0;
+  url.last = performance.now();
+  if (url.pending !== null && url.pending !== location.hash) history.replaceState(null, "", url.pending);
+  url.pending = null;
+}
 const controller = new Controller(store, {
-  hash: () => location.hash,
-  push: (hash) => history.pushState(null, "", hash),
-  replace: (hash) => history.replaceState(null, "", hash),
+  hash: () => url.pending ?? location.hash,
+  push: (hash) => {
+    clearTimeout(url.timer);
+    url.timer = 0;
+    url.pending = null;
+    history.pushState(null, "", hash);
+  },
+  replace: (hash) => {
+    url.pending = hash;
+    if (view.playing) return; // written by stopPlay
+    const wait = url.last + REPLACE_MS - performance.now();
+    if (wait <= 0) writeReplace();
+    else if (!url.timer) url.timer = setTimeout(writeReplace, wait);
+  },
 });
 
 /** What the animation shows, derived from the store's answer (not user state: not in the URL). */
@@ -50,12 +78,13 @@ const view = {
 
 const camera = new Camera($("#graph-scroll"));
 const graph = new UnfoldedGraph($("#unfolded"), {
-  onHover: hoverGraph, onClick: clickGraph, onExpand: () => setState({ zoom: 0 }),
+  onHover: hoverGraph, onClick: clickGraph, onExpand: () => setState({ zoom: 0 }), onDrawn: () => gatesView?.draw(),
 });
 const equations = new EquationsPanel($("#equations-body"), { onHover: hoverTerm, onClick: clickTerm });
 const accWs = new Accumulator($("#acc-Ws"), "Ws", { onHover: hoverTerm, onScrub: scrubTo });
 const accWx = new Accumulator($("#acc-Wx"), "Wx", { onHover: hoverTerm, onScrub: scrubTo });
 const setState = (patch, opts) => controller.setState(patch, opts);
+const gatesView = new GatesView($("#unfolded"), graph, store, { button: $("#btn-gates"), setState });
 const wiring = { getState: () => store.get().state, setState };
 const training = new TrainingView($("#train-panel"), store, {
   setState,
@@ -68,6 +97,9 @@ new CompareView($("#compare"), store, {
   play: () => controller.gatesPlay(), pause: () => controller.gatesPause(), reset: () => controller.gatesReset(), setState,
 });
 new LabView(store, { setState, gradcheck: () => controller.gradcheck() });
+new WeightsShare($("#weights-share"), store, {
+  link: (base) => controller.weightsLink(base), file: () => controller.weightsFileJson(), load: (text) => controller.weightsFromFile(text),
+});
 const lecture = new Lecture(wiring);
 const presets = new PresetPicker($("#ctl-preset"), wiring);
 new Lesson(store, { setState });
@@ -83,7 +115,7 @@ new Exporter({
 // ---------------------------------------------------------------- controls ⇄ state
 
 const CONTROLS = {
-  T: "#ctl-T", H: "#ctl-H", cell: "#ctl-cell", act: "#ctl-act", seed: "#ctl-seed", loss: "#ctl-loss", K: "#ctl-K",
+  T: "#ctl-T", H: "#ctl-H", cell: "#ctl-cell", act: "#ctl-act", seed: "#ctl-seed", c0: "#ctl-c0", loss: "#ctl-loss", K: "#ctl-K",
   seq: "#ctl-seq", xs: "#ctl-xs", ds: "#ctl-ds", t: "#ctl-t",
 };
 
@@ -111,6 +143,8 @@ function syncControls({ state, fieldErrors, tasks }) {
   for (const opt of $("#ctl-act").options) opt.disabled = gated && opt.value !== "tanh";
   if (gated && document.activeElement !== $("#ctl-act")) $("#ctl-act").value = "tanh";
   $("#act-note").hidden = !gated;
+  $("#c0-field").hidden = state.cell !== "lstm"; // only the LSTM has a cell state
+  $("#ctl-c0").disabled = state.cell !== "lstm";
   const kappa = $("#ctl-flow option[value='cell']");
   if (kappa) kappa.disabled = state.cell !== "lstm"; // only the LSTM has a cell state
   document.body.dataset.cell = state.cell;
@@ -137,8 +171,8 @@ function syncControls({ state, fieldErrors, tasks }) {
 /** Read a control: {patch} to apply, or {error} shown beside it (nothing sent, URL untouched). */
 function readControl(name, el) {
   const { state, limits } = store.get();
-  if (["T", "H", "seed", "xs", "ds"].includes(name)) {
-    const result = checkControl(name, el.value, limits);
+  if (["T", "H", "seed", "xs", "ds", "c0"].includes(name)) {
+    const result = checkControl(name, el.value, limits, { H: state.H });
     if (result.error) return { error: result.error };
     return { patch: { [name]: result.value } };
   }
@@ -217,7 +251,8 @@ function onKey(ev) {
 // ---------------------------------------------------------------- the store → the page
 
 store.subscribe((next, prev) => {
-  if (next.state !== prev.state || next.fieldErrors !== prev.fieldErrors || next.tasks !== prev.tasks) syncControls(next);
+  const stepOnly = onlyStepChanged(next.state, prev.state);
+  if ((next.state !== prev.state && !stepOnly) || next.fieldErrors !== prev.fieldErrors || next.tasks !== prev.tasks) syncControls(next);
   if (next.busy !== prev.busy) setBusy(next.busy);
   if (next.run.diverged !== prev.run.diverged) showGraphWarning();
   if (next.graphErrors !== prev.graphErrors || next.fieldErrors !== prev.fieldErrors) showErrors(next);
@@ -380,6 +415,7 @@ function renderStep() {
   const dropped = droppedEdges(t, state.K);
   const column = focusColumn(step, vm.T);
   if (view.zoomed && !wellInside(view.zoomed, column)) drawGraph(vm, state, column); // the window moves
+  gatesView.follow(step.kind === "ready" ? null : column);
   const weights = stepWeights(vm, step); // arrow widths: the norms of the error crossing them
   graph.setFocus({ active: focus.active, lit: focus.lit, revealed: focus.revealed, dropped, weights, backward, folded: foldedFocus(step) });
   const activeTerms = step.kind === "term" ? [`Ws_${step.k}`, `Wx_${step.k}`] : step.kind === "output" ? ["Wy"] : [];
@@ -406,7 +442,9 @@ function renderStep() {
   accWs.update(view.sums, { ...info, ...normsInfo("Ws") });
   accWx.update(view.sums, { ...info, ...normsInfo("Wx") });
   const gateWords = step.kind === "term" && step.k < step.t ? gateCaption(vm.cell, step.k + 1, vm.steps[step.k].gates) : "";
-  $("#step-caption").textContent = caption(step, vm.T, { lossKind: vm.lossKind, output: vm.output, cell: vm.cell }) + gateWords;
+  // the surprising zero explained where it is added: C^Ws_{t,1} = s₀ᵀ δ_{t,1} = 0
+  const zeroWords = step.kind === "term" && step.k === 1 && zeroStart(vm) ? ` Its Ws term is 0: s₀ = 0, no earlier state for Ws to act on.` : "";
+  setSymbolText($("#step-caption"), caption(step, vm.T, { lossKind: vm.lossKind, output: vm.output, cell: vm.cell }) + gateWords + zeroWords, { cell: vm.cell });
   $("#step-count").textContent = `${i + 1} / ${view.timeline.length}`;
   $("#btn-prev").disabled = i === 0;
   $("#btn-next").disabled = i === view.timeline.length - 1;
@@ -422,11 +460,15 @@ function renderStep() {
 
 /** The camera: the active element (or the column being computed) in view. */
 function follow(smooth) {
-  // measured at the start of the next frame, when the layout is due anyway (no forced layout)
+  // measured just after the next frame is drawn, when its layout is done and nothing has
+  // changed it yet (measuring inside a frame callback forced a second layout of the page)
   cancelAnimationFrame(view.followFrame);
+  clearTimeout(view.followTimer);
   view.followFrame = requestAnimationFrame(() => {
-    const active = [...$("#unfolded").querySelectorAll(".unfolded-view [data-active='true']")];
-    camera.show(active, { smooth });
+    view.followTimer = setTimeout(() => {
+      const active = [...$("#unfolded").querySelectorAll(".unfolded-view [data-active='true']")];
+      camera.show(active, { smooth });
+    }, 0);
   });
 }
 
@@ -485,6 +527,7 @@ function togglePlay() {
 function stopPlay() {
   cancelAnimationFrame(view.playing);
   view.playing = null;
+  writeReplace(); // the step the play stopped at, into the URL
   const btn = $("#btn-play");
   btn.setAttribute("aria-pressed", "false");
   btn.textContent = "▶ Play";
@@ -509,11 +552,14 @@ function termInfo(id) {
     const value = vm.termNorm(t, k, m[1]);
     if (value === null) return { text: `C${m[1]} (t=${t}, k=${k}): dropped by truncation K = ${K}`, matrix: null };
     const term = vm.term(t, k);
-    const operand = m[1] === "Ws" ? `s${k - 1}ᵀ` : `x${k}ᵀ`;
+    const operand = m[1] === "Ws" ? `s${sub(k - 1)}ᵀ` : `x${sub(k)}ᵀ`;
+    const C = `C${m[1] === "Ws" ? "ᵂˢ" : "ᵂˣ"}${sub(`${t},${k}`)}`;
+    // the surprising zero, said wherever it is shown: C^Ws_{t,1} = s₀ᵀ δ_{t,1} with s₀ = 0
+    const zero = m[1] === "Ws" && k === 1 && zeroStart(vm) ? ": all zeros, because s₀ = 0" : "";
     return {
-      text: `C^${m[1]} for t = ${t}, k = ${k}: ‖·‖F = ${fmt(value, 4)}${term ? " (click for the matrix)" : ""}`,
+      text: `${C} (t = ${t}, k = ${k}): ‖·‖F = ${fmt(value, 4)}${zero ? " (s₀ = 0)" : ""}${term ? " (click for the matrix)" : ""}`,
       matrix: term ? term[m[1]] : null,
-      title: `C^${m[1]} (t = ${t}, k = ${k}) = ${operand} δ${t},${k}`,
+      title: `${C} = ${operand} δ${sub(`${t},${k}`)}${zero}`,
     };
   }
   if (id === "Wy") {
@@ -534,7 +580,7 @@ function hoverTerm(id) {
   accWs.setHover(ids);
   accWx.setHover(ids);
   const info = id ? termInfo(id) : null;
-  $("#hover-info").textContent = info ? info.text : "Hover a term or an arrow; click for its matrix.";
+  setSymbolText($("#hover-info"), info ? info.text : "Hover a term or an arrow; click for its matrix.", { cell: view.vm.cell });
 }
 
 function currentActiveTerms() {
@@ -559,10 +605,9 @@ function clickTerm(id, anchor) {
 function clickGraph(id, anchor) {
   const g = /^(s|c)_(\d+)$/.exec(id);
   if (g && view.vm && view.vm.cell !== "rnn" && Number(g[2]) >= 1) {
-    // the step expanded: its gates as vectors (rows i f g o / r z n, H columns)
-    const gates = view.vm.steps[Number(g[2]) - 1].gates;
-    const names = Object.keys(gates);
-    showMatrix(anchor, `gates of step ${g[2]}: rows ${names.join(", ")}`, names.map((n) => gates[n]));
+    // the step expanded (or closed again): its gates drawn beside it (gatesview.js)
+    const t = Number(g[2]);
+    setState({ gx: store.get().state.gx === t ? 0 : t }, { push: false });
     return;
   }
   const m = /^(Ws|Wx|s)_(\d+)$/.exec(id);
@@ -583,8 +628,13 @@ if (Object.keys(startErrors).length) {
   // a link with values over the limits: the defaults are drawn, the messages say why
   const defaults = stateFromHash("");
   const patch = Object.fromEntries(Object.keys(startErrors).map((name) => [name, defaults[name]]));
-  controller.apply({ ...store.get().state, ...patch });
+  const linked = store.get().state;
+  controller.apply({ ...linked, ...patch });
+  history.replaceState(null, "", hashFromState(store.get().state)); // a bad value stays out of the URL
   store.set({ fieldErrors: startErrors });
+  if (startErrors.c0) $("#ctl-c0").value = linked.c0; // what the link said, beside its message
+} else if (store.get().state.w) {
+  controller.weightsFromLink(store.get().state.w); // a link with trained weights: drawn with them
 } else {
   controller.fetchGraph();
 }
@@ -592,4 +642,9 @@ if (Object.keys(fromLink).length) {
   for (const [name, { raw }] of Object.entries(fromLink)) $(CONTROLS[name]).value = raw;
   store.set({ fieldErrors: { ...store.get().fieldErrors, ...Object.fromEntries(Object.entries(fromLink).map(([n, e]) => [n, e.message])) } });
 }
-controller.refreshPrediction();
+// the prediction plot waits for the first graph (its /api/forward would compete with the graph's)
+const untilDrawn = store.subscribe((next) => {
+  if (!next.answer && next.graphErrors.length === 0 && Object.keys(next.fieldErrors).length === 0) return;
+  untilDrawn();
+  controller.refreshPrediction();
+});

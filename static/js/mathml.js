@@ -48,3 +48,19 @@ export function math(display, ...children) {
   const attrs = display === "block" ? { display: "block" } : {};
   return m("math", attrs, ...children);
 }
+
+/**
+ * Mark an element (MathML or HTML) as a symbol with a definition (definitions.js, shown by
+ * symbols.js on hover, focus or tap): data-def = the key(s); it joins the tab order.
+ */
+export function withDef(el, keys) {
+  const value = Array.isArray(keys) ? keys.join(" ") : keys;
+  if (!value) return el;
+  el.dataset.def = value;
+  if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+  el.classList.add("sym");
+  return el;
+}
+
+/** mi(s) marked with a definition: the symbol as it appears in an equation, e.g. dmi("δ", "delta"). */
+export const dmi = (s, key) => withDef(mi(s), key);

@@ -1,6 +1,7 @@
 // A small popover showing a term's matrix as a table (opened by a click on a term).
 
 import { divergingColor, fmt, maxAbs, textOn } from "./colors.js";
+import { setSymbolText } from "./symbols.js";
 
 const MAX_SHOWN = 12;
 
@@ -22,7 +23,7 @@ export function showMatrix(anchor, title, m) {
   });
   const head = document.createElement("div");
   head.className = "pop-title";
-  head.textContent = title;
+  setSymbolText(head, title); // its symbols (C, δ, s₀ = 0) with their definitions
   const note = document.createElement("div");
   note.className = "pop-note";
   const rows = m.length;

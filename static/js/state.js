@@ -15,8 +15,9 @@ export const PROPS = [
   { name: "cell", type: "enum", def: "rnn", options: ["rnn", "lstm", "gru"], request: true },
   { name: "act", type: "enum", def: "tanh", options: ["tanh", "sigmoid", "relu", "identity"], request: true },
   { name: "seed", type: "int", def: 0, min: 0, max: 4294967295, request: true },
+  { name: "c0", type: "string", def: "", request: true }, // LSTM's c_0: "" zeros, one number for every unit, or H numbers
   { name: "loss", type: "enum", def: "last", options: ["last", "all"], request: true },
-  { name: "K", type: "int", def: 0, min: 0, max: 1000, request: true }, // 0 = full BPTT
+  { name: "K", type: "int", def: 0, min: 0, max: 1000, request: true }, // 0 = full BPTT; the lab and training follow it
   { name: "seq", type: "enum", def: "sine", options: ["sine", "custom"], request: true },
   { name: "xs", type: "string", def: "", request: true }, // custom inputs, comma-separated
   { name: "ds", type: "string", def: "", request: true }, // custom targets, comma-separated
@@ -28,20 +29,22 @@ export const PROPS = [
   { name: "follow", type: "int", def: 1, min: 0, max: 1 }, // the camera follows the active term
   { name: "fit", type: "int", def: 0, min: 0, max: 1 }, // the graph fitted to the panel's width
   { name: "zoom", type: "int", def: 1, min: 0, max: 1 }, // long T: the middle columns fold away
+  { name: "gates", type: "int", def: 0, min: 0, max: 1 }, // gated cells: the animated step's gates drawn beside it
+  { name: "gx", type: "int", def: 0, min: 0, max: 1000 }, // gated cells: a step expanded to its gates (0 = none)
   // training (training.js): "" = the page's own sequence, else a task whose sample the graph shows
   { name: "task", type: "enum", def: "", options: ["", "sine", "echo", "adding", "binary_addition", "chars"], request: true },
   { name: "opt", type: "enum", def: "adam", options: ["sgd", "momentum", "adam"] },
   { name: "lr", type: "float", def: 0.01, min: 1e-12, max: 1e6 },
   { name: "clip", type: "float", def: 0, min: 0, max: 1e6 }, // 0 = no clipping
-  { name: "tK", type: "int", def: 0, min: 0, max: 1000 }, // training truncation, 0 = full
   // exploration lab (lab.js), lecture mode (lecture.js), presets (presets.js)
   { name: "rho", type: "float", def: 0, min: 0, max: 100, request: true }, // ρ(Ws); 0 = as seeded
   { name: "flow", type: "enum", def: "Ws", options: ["Ws", "Wx", "state", "jacobian", "cell"] }, // flow map ("cell": the LSTM's κ)
-  { name: "cK", type: "int", def: 2, min: 1, max: 1000 }, // K of the full-vs-truncated comparison
   { name: "cmp", type: "enum", def: "long", options: ["long", "short"] }, // "why gates": the task compared
   { name: "lecture", type: "int", def: 0, min: 0, max: 1 },
   { name: "lesson", type: "int", def: 0, min: 0, max: 99 }, // guided lesson step (lesson.js), 0 = off
   { name: "preset", type: "string", def: "" },
+  // trained weights carried by a share link (weightslink.js: deflate-raw, base64url); "" = none
+  { name: "w", type: "string", def: "" },
 ];
 
 const BY_NAME = new Map(PROPS.map((p) => [p.name, p]));
@@ -91,6 +94,12 @@ export function hashFromState(state) {
   return s ? `#${s}` : "#";
 }
 
+/** True when two states differ in the animation step alone (a step redraws the step, not the controls). */
+export function onlyStepChanged(a, b) {
+  if (a === b || !a || !b || a.step === b.step) return false;
+  return PROPS.every((p) => p.name === "step" || a[p.name] === b[p.name]);
+}
+
 /** True when the two states would send different /api/bptt requests. */
 export function requestChanged(a, b) {
   return PROPS.some((p) => p.request && a[p.name] !== b[p.name]);
@@ -119,6 +128,32 @@ export function activationOf(state) {
   return state.cell && state.cell !== "rnn" ? "tanh" : state.act;
 }
 
+/**
+ * Check the LSTM's c₀ field against the hidden size H: empty (zeros), one number (every unit)
+ * or H numbers. {value: the text} or {error: a message for beside the field}.
+ */
+export function checkC0(text, H) {
+  const raw = String(text ?? "").trim();
+  if (raw === "") return { value: "" };
+  const values = parseNumberList(raw);
+  if (!values) return { error: "c₀: numbers separated by commas, e.g. 0.5 (every unit) or one per unit; empty = zeros" };
+  if (values.length !== 1 && values.length !== H) {
+    return { error: `c₀ takes 1 number or H = ${H}, got ${values.length}` };
+  }
+  return { value: String(text) };
+}
+
+/**
+ * The c_0 a state sends: null for zeros or a cell other than the LSTM; one number fills every
+ * unit; a list of another length is sent as typed, so the server's message names it.
+ */
+export function c0Of(state) {
+  if (state.cell !== "lstm" || !String(state.c0 ?? "").trim()) return null;
+  const values = parseNumberList(state.c0);
+  if (!values) return null;
+  return values.length === 1 ? new Array(state.H).fill(values[0]) : values;
+}
+
 /** The input and target sequences a state asks for (custom lists set T). */
 export function sequenceOf(state) {
   if (state.seq === "custom") {
@@ -142,11 +177,13 @@ export function bpttRequest(state, { task = null, sample = null, weights = null,
   if (state.rho > 0 && !weights) model.ws_spectral_radius = state.rho; // rescale the seeded Ws (lab slider)
   const seq = task && sample ? sample : null;
   const { xs, ds } = seq ? { xs: null, ds: null } : sequenceOf(state);
+  const c0 = c0Of(state);
   return {
     model,
     inputs: seq ? seq.inputs : xs.map((v) => [v]),
     targets: seq ? seq.targets : ds.map((v) => [v]),
     loss_steps: seq ? seq.loss_steps : state.loss,
+    ...(c0 ? { c0 } : {}),
     truncate: state.K > 0 ? state.K : null,
     detail,
   };
@@ -191,6 +228,7 @@ export function controlForLoc(loc, state) {
     if (path.includes("seed")) return "seed";
     return "H";
   }
+  if (head === "c0") return "c0";
   if (head === "inputs") return state.seq === "custom" ? "xs" : "T";
   if (head === "targets") return state.seq === "custom" ? "ds" : "T";
   if (head === "loss_steps") return "loss";

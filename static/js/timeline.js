@@ -148,7 +148,7 @@ export function caption(step, T, { lossKind = "squared_error", output = "linear"
     case "output":
       return `∂E${sub(step.t)}/∂y${sub(step.t)} flows down Wy into s${sub(step.t)}.`;
     case "term":
-      if (cell !== "rnn") return `Term k = ${step.k}: C${sub(`${step.t},${step.k}`)} = (input of step ${step.k})ᵀ · ∂E${sub(step.t)}/∂a${sub(step.k)}, the gate blocks side by side, is added to the sums.`;
+      if (cell !== "rnn") return `Term k = ${step.k}: C${sub(`${step.t},${step.k}`)} = (input of step ${step.k})ᵀ · ∂E${sub(step.t)}/∂a${sub(step.k)}, all gate blocks, is added to the sums.`;
       return `Term k = ${step.k}: C${sub(`${step.t},${step.k}`)} = ∂E${sub(step.t)}/∂s${sub(step.k)} · ∂s${sub(step.k)}/∂W is added to the sums.`;
     default:
       return "";
@@ -170,11 +170,11 @@ export function gateCaption(cell, k, gates) {
     : `${name}${sub(k)} = ${num(Math.min(...v))} … ${num(Math.max(...v))} (mean ${num(mean(v))})`);
   if (cell === "lstm" && gates.f) {
     const f = gates.f;
-    return ` On the cell-state rail κ is multiplied by ${stat("f", f)}: ${pct(mean(f))} of the error survives this step.`;
+    return ` Cell-state rail: κ is multiplied by ${stat("f", f)}, so ${pct(mean(f))} of the error survives.`;
   }
   if (cell === "gru" && gates.z) {
     const z = gates.z;
-    return ` On the direct path z ⊙ s the error is multiplied by ${stat("z", z)}: ${pct(mean(z))} of it passes this step untouched.`;
+    return ` Direct path z ⊙ s: the error is multiplied by ${stat("z", z)}, so ${pct(mean(z))} passes untouched.`;
   }
   return "";
 }

@@ -5,6 +5,7 @@
 import { fmt } from "./colors.js";
 import { loadPlotly } from "./plotlyloader.js";
 import { registerPresets } from "./presets.js";
+import { onlyStepChanged } from "./state.js";
 import { PredictionPlot, TrainCurves } from "./trainplots.js";
 import { TASK_PRESETS, checkNumber } from "./trainrun.js";
 import { watchVisible } from "./visible.js";
@@ -12,7 +13,7 @@ import { watchVisible } from "./visible.js";
 const PLOT_EVERY_MS = 500; // while training, the curves and the prediction follow at most this often
 
 const TYPING_MS = 350;
-const OWN = ["task", "opt", "lr", "clip", "tK"]; // controls of this panel; H and T are the page's
+const OWN = ["task", "opt", "lr", "clip", "tK"]; // controls of this panel; H and T are the page's, tK shows K
 
 export class TrainingView {
   /**
@@ -66,7 +67,8 @@ export class TrainingView {
       setState(task ? { task: name, T: task.default_T, step: 0 } : { task: "", step: 0 });
     });
     this.el("train-opt").addEventListener("change", (ev) => setState({ opt: ev.target.value }));
-    const typed = (name, check) => {
+    // `key`: the state property the input sets (training's truncation is the page's one K)
+    const typed = (name, check, key = name) => {
       const input = this.el(`train-${name}`);
       let timer = null;
       const commit = () => {
@@ -76,7 +78,7 @@ export class TrainingView {
           this.clientErrors.set(name, result.error);
         } else {
           this.clientErrors.delete(name);
-          if (result.value !== this.store.get().state[name]) setState({ [name]: result.value });
+          if (result.value !== this.store.get().state[key]) setState({ [key]: result.value });
         }
         this.renderErrors(this.store.get());
       };
@@ -93,7 +95,7 @@ export class TrainingView {
       return String(raw).trim() !== "" && Number.isInteger(v) && v >= 0 && v <= 1000
         ? { value: v }
         : { error: `truncation K must be a whole number from 0 (full BPTT) to 1000, got ${JSON.stringify(String(raw))}` };
-    });
+    }, "K");
     this.el("train-play").addEventListener("click", () => {
       if (this.store.get().training.playing) this.intents.pause();
       else this.intents.play();
@@ -106,7 +108,7 @@ export class TrainingView {
 
   /** The store changed: controls, counters and messages now; plots at the next frame. */
   update(next, prev) {
-    if (next.state !== prev.state || next.tasks !== prev.tasks) this.syncControls(next);
+    if ((next.state !== prev.state && !onlyStepChanged(next.state, prev.state)) || next.tasks !== prev.tasks) this.syncControls(next);
     if (next.run !== prev.run || next.training !== prev.training) this.showRun(next);
     if (next.training !== prev.training || next.graphErrors !== prev.graphErrors) this.renderErrors(next);
     if (next.run !== prev.run || next.prediction !== prev.prediction || next.training !== prev.training) this.schedule();
@@ -164,7 +166,7 @@ export class TrainingView {
       select.replaceChildren(...options);
       this.tasksShown = tasks;
     }
-    const values = { task: state.task, opt: state.opt, lr: state.lr, clip: state.clip > 0 ? state.clip : "", tK: state.tK };
+    const values = { task: state.task, opt: state.opt, lr: state.lr, clip: state.clip > 0 ? state.clip : "", tK: state.K };
     for (const name of OWN) {
       const el = this.el(`train-${name}`);
       if (document.activeElement === el || this.clientErrors.has(name)) continue; // keep what is typed

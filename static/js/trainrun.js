@@ -45,14 +45,14 @@ export function runModel(state, task, weights) {
 export function trainRequest(state, task, run, { steps = CHUNK_STEPS, fixed = null } = {}) {
   const data = task
     ? { task: { name: task.name, T: state.T, seed: state.seed } }
-    : { inputs: fixed.inputs, targets: fixed.targets, loss_steps: fixed.loss_steps };
+    : { inputs: fixed.inputs, targets: fixed.targets, loss_steps: fixed.loss_steps, ...(fixed.c0 ? { c0: fixed.c0 } : {}) };
   return {
     model: runModel(state, task, run.weights),
     data,
     optimizer: { name: state.opt, lr: state.lr },
     steps,
     clip: state.clip > 0 ? state.clip : null,
-    truncate: state.tK > 0 ? state.tK : null,
+    truncate: state.K > 0 ? state.K : null, // the page's one truncation control
     log_every: logEvery(run.step),
     optimizer_state: run.optimizerState,
     start_step: run.step,
@@ -174,9 +174,9 @@ export function predictionSeries(sample, ys, taskName = "") {
 
 /** One preset per task (registered with presets.js): settings that visibly learn in seconds. */
 export const TASK_PRESETS = [
-  { name: "task-sine", label: "Sine (the lecture's notebook)", state: { task: "sine", T: 20, H: 4, act: "tanh", seed: 0, loss: "all", opt: "adam", lr: 0.02, clip: 0, tK: 0 } },
-  { name: "task-echo", label: "Echo (remember 2 steps back)", state: { task: "echo", T: 10, H: 8, act: "tanh", seed: 0, loss: "all", opt: "adam", lr: 0.01, clip: 0, tK: 0 } },
-  { name: "task-adding", label: "Adding (many-to-one)", state: { task: "adding", T: 10, H: 8, act: "tanh", seed: 0, loss: "last", opt: "adam", lr: 0.01, clip: 1, tK: 0 } },
-  { name: "task-binary", label: "Binary addition", state: { task: "binary_addition", T: 9, H: 8, act: "tanh", seed: 0, loss: "all", opt: "adam", lr: 0.03, clip: 0, tK: 0 } },
-  { name: "task-chars", label: "Chars (next character)", state: { task: "chars", T: 24, H: 16, act: "tanh", seed: 0, loss: "all", opt: "adam", lr: 0.02, clip: 0, tK: 0 } },
+  { name: "task-sine", label: "Sine (the lecture's notebook)", state: { task: "sine", T: 20, H: 4, act: "tanh", seed: 0, loss: "all", opt: "adam", lr: 0.02, clip: 0, K: 0 } },
+  { name: "task-echo", label: "Echo (remember 2 steps back)", state: { task: "echo", T: 10, H: 8, act: "tanh", seed: 0, loss: "all", opt: "adam", lr: 0.01, clip: 0, K: 0 } },
+  { name: "task-adding", label: "Adding (many-to-one)", state: { task: "adding", T: 10, H: 8, act: "tanh", seed: 0, loss: "last", opt: "adam", lr: 0.01, clip: 1, K: 0 } },
+  { name: "task-binary", label: "Binary addition", state: { task: "binary_addition", T: 9, H: 8, act: "tanh", seed: 0, loss: "all", opt: "adam", lr: 0.03, clip: 0, K: 0 } },
+  { name: "task-chars", label: "Chars (next character)", state: { task: "chars", T: 24, H: 16, act: "tanh", seed: 0, loss: "all", opt: "adam", lr: 0.02, clip: 0, K: 0 } },
 ];

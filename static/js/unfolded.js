@@ -33,7 +33,7 @@ function nodeVector(data, node) {
 function scaleOf(data) {
   return {
     s: maxAbs(data.steps.map((st) => st.s).concat([data.s0])),
-    c: maxAbs(data.steps.map((st) => st.c ?? [0])),
+    c: maxAbs(data.steps.map((st) => st.c ?? [0]).concat(data.c0 ? [data.c0] : [])),
     x: maxAbs(data.steps.map((st) => st.x)),
     y: maxAbs(data.steps.map((st) => [st.y, st.d])),
     E: Math.max(0, ...data.steps.map((st) => st.E ?? 0)),
@@ -41,10 +41,43 @@ function scaleOf(data) {
   };
 }
 
+/** The ids of an edge whose geometry depends on the previous column (its start moves with it). */
+const CROSS = new Set(["Ws", "f", "z"]);
+
+/** Hover titles of the gated cells' own arrows. */
+const GATE_EDGES = {
+  f: ["f", "c_{t−1} → c_t through the forget gate: f_t ⊙ c_{t−1}"],
+  o: ["o", "s_t = o_t ⊙ tanh(c_t): the output gate reads the cell state"],
+  z: ["z", "z_t ⊙ s_{t−1}: the update gate's direct path from s_{t−1} to s_t"],
+};
+
+/** An edge moved by dx pixels along x (its path's "x,y" pairs too). */
+function shiftEdge(e, dx) {
+  if (dx === 0) return e;
+  const at = ([x, y]) => [x + dx, y];
+  const moved = { ...e, from: at(e.from), to: at(e.to) };
+  if (e.headFrom) moved.headFrom = at(e.headFrom);
+  if (e.d) moved.d = e.d.replace(/(-?[\d.]+),(-?[\d.]+)/g, (_, x, y) => `${Number(x) + dx},${y}`);
+  return moved;
+}
+
+/** Toggle a data attribute ("true" or absent) on an element. */
+function flag(el, name, on) {
+  if (on) el.dataset[name] = "true";
+  else delete el.dataset[name];
+}
+
+/**
+ * The unfolded graph. The SVG is built once per shape; an animation step only flips classes
+ * and attributes on the elements that change, and moving the semantic-zoom window translates
+ * the columns drawn (each column's content is created the first time it is shown; a folded
+ * column is only its elements' hooks, data-node / data-edge).
+ */
 export class UnfoldedGraph {
-  constructor(svg, { onHover = () => {}, onClick = () => {}, onExpand = () => {} } = {}) {
+  constructor(svg, { onHover = () => {}, onClick = () => {}, onExpand = () => {}, onDrawn = () => {} } = {}) {
     this.svg = svg;
-    this.byId = new Map();
+    this.onDrawn = onDrawn; // after every render: renderers of extras (gatesview.js) draw over it
+    this.els = new Map(); // id → the element with data-node / data-edge (unfolded view)
     this.cellOf = new WeakMap(); // cell → its node and index, for the value on hover
     this.svg.addEventListener("mouseover", (ev) => {
       const c = this.cellOf.get(ev.target);
@@ -65,51 +98,144 @@ export class UnfoldedGraph {
       const hit = ev.target.closest("[data-node], [data-edge]");
       if (hit) onClick(hit.dataset.node ?? hit.dataset.edge, hit);
     });
+    // Enter on a focused node or gap acts as a click
+    this.svg.addEventListener("keydown", (ev) => {
+      const hit = ev.key === "Enter" && ev.target.closest("[data-gap], [data-node], [data-edge]");
+      if (!hit) return;
+      ev.preventDefault();
+      hit.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    });
   }
 
-  /** Build the whole graph for a response; width is the space available in pixels. */
+  /**
+   * Draw a response; width is the space available in pixels, `shown` the columns drawn in
+   * full (semantic zoom; null: every column). The same shape with new numbers repaints in
+   * place; a new `shown` moves the window without rebuilding.
+   */
   render(data, { width, fit = false, shown = null }) {
     const H = data.s0.length;
     const cell = data.cell ?? "rnn";
-    const key = JSON.stringify([cell, data.T, H, data.steps[0].x.length, data.steps[0].y.length, width, fit, shown ? [...shown] : null]);
+    const key = JSON.stringify([cell, data.T, H, data.steps[0].x.length, data.steps[0].y.length, width, fit, shown === null]);
     if (key === this.key) {
-      this.update(data); // the same picture with new numbers: no rebuild, no layout of new elements
+      if (data !== this.data) this.update(data);
+      this.moveWindow(shown);
+      this.onDrawn();
       return;
     }
     this.key = key;
-    const layout = computeLayout({ T: data.T, H, nIn: data.steps[0].x.length, nOut: data.steps[0].y.length, width, shown, cell });
-    this.shown = shown;
+    this.params = { T: data.T, H, nIn: data.steps[0].x.length, nOut: data.steps[0].y.length, width, cell };
+    this.fit = fit;
+    const layout = computeLayout({ ...this.params, shown });
+    this.frame = layout; // the frame every column's content is drawn in (then translated)
     this.layout = layout;
-    this.byId.clear();
+    this.shownKey = shown ? [...shown].join(",") : "";
+    this.data = data;
+    this.scale = scaleOf(data);
+    this.els.clear();
     this.parts = [];
-    const scale = scaleOf(data);
-    const cols = new Map();
-    const col = (t) => {
-      if (!cols.has(t)) cols.set(t, s("g", { class: "col", "data-col": t }));
-      return cols.get(t);
-    };
-    for (const e of edges(layout)) col(e.t).append(this.edge(e));
-    for (const n of nodes(layout)) col(n.t).append(this.node(data, n, scale));
-    for (const [t, g] of cols) if (layout.collapsed(t)) g.classList.add("collapsed");
-    const gaps = layout.gaps.map((gap) => s("g", { class: "zoom-gap", "data-gap": `${gap.from}-${gap.to}`, tabindex: 0, role: "button" },
+    this.shafts = new Map(); // edge id → its shaft, whose width follows the gradient
+    this.focus = { active: new Set(), lit: new Set(), dropped: new Set(), weights: new Map(), revealed: data.T, hover: new Set() };
+    this.columns = this.hooks(layout);
+    this.gapLayer = s("g", { class: "zoom-gaps" });
+    this.view = s("g", { class: "unfolded-view" }, ...this.columns.map((c) => c.g), this.gapLayer);
+    const folded = this.folded(layout, data);
+    this.svg.replaceChildren(this.view, folded);
+    this.place(layout);
+    this.onDrawn();
+  }
+
+  /** Every column's group with the hooks of its nodes and arrows, nothing drawn in them yet. */
+  hooks(layout) {
+    const columns = Array.from({ length: layout.T + 1 }, (_, t) => {
+      const body = s("g", { class: "col-body" });
+      const g = s("g", { class: "col", "data-col": t }, body);
+      return { t, g, body, items: [], built: false, dx: 0, foldDx: null, crossKey: null };
+    });
+    for (const e of edges(layout)) {
+      const cross = CROSS.has(e.kind);
+      const g = s("g", e.kind === "L" ? { class: "edge edge-L" } : { class: `edge edge-${e.kind}`, "data-edge": e.id });
+      if (e.kind !== "L") this.els.set(e.id, g);
+      const c = columns[e.t];
+      c.body.append(g);
+      c.items.push({ edge: e, g, cross });
+    }
+    for (const n of nodes(layout)) {
+      const g = s("g", { class: `node node-${n.kind}`, "data-node": n.id, tabindex: -1 });
+      this.els.set(n.id, g);
+      columns[n.t].body.append(g);
+      columns[n.t].items.push({ node: n, g });
+    }
+    return columns;
+  }
+
+  /** Put the columns where `layout` says: translate, fold away, draw the newly shown, the gaps. */
+  place(layout) {
+    const dims = `${layout.width}x${layout.height}`;
+    if (dims !== this.dims) {
+      this.dims = dims;
+      this.svg.setAttribute("viewBox", `0 0 ${layout.width} ${layout.height}`);
+      // fit: the whole graph scaled into the panel's width (no horizontal scrolling)
+      const zoom = this.fit && layout.width > this.params.width ? this.params.width / layout.width : 1;
+      this.svg.setAttribute("width", Math.floor(layout.width * zoom));
+      this.svg.setAttribute("height", Math.ceil(layout.height * zoom));
+    }
+    const target = layout.colX(1);
+    const crossEdges = new Map();
+    for (const e of edges(layout)) if (CROSS.has(e.kind)) crossEdges.set(e.id, e);
+    for (const c of this.columns) {
+      const collapsed = layout.collapsed(c.t);
+      if (collapsed !== c.g.classList.contains("collapsed")) c.g.classList.toggle("collapsed", collapsed);
+      if (collapsed) continue;
+      if (!c.built) this.fill(c);
+      const dx = layout.colX(c.t) - this.frame.colX(c.t);
+      if (dx !== c.dx) {
+        c.dx = dx;
+        c.body.setAttribute("transform", `translate(${dx} 0)`);
+      }
+      const foldDx = target - layout.colX(c.t);
+      if (foldDx !== c.foldDx) {
+        c.foldDx = foldDx;
+        c.g.style.setProperty("--fold-dx", `${foldDx}px`);
+      }
+      // an arrow from the previous column starts where that column (or its gap) now is: in
+      // the column's own frame it changes only next to a gap
+      const mine = c.items.filter((it) => it.cross).map((it) => [it, shiftEdge(crossEdges.get(it.edge.id), -dx)]);
+      const crossKey = mine.map(([, e]) => [...e.from, ...e.to].map((v) => v.toFixed(1)).join(",")).join(";");
+      if (crossKey !== c.crossKey) {
+        c.crossKey = crossKey;
+        for (const [it, e] of mine) {
+          it.g.replaceChildren();
+          this.fillEdge(it.g, e);
+        }
+      }
+    }
+    this.gapLayer.replaceChildren(...layout.gaps.map((gap) => s("g", { class: "zoom-gap", "data-gap": `${gap.from}-${gap.to}`, tabindex: 0, role: "button" },
       s("rect", { class: "gap-hit", x: gap.x - GAP_W / 2 + 4, y: layout.rows.E - 20, width: GAP_W - 8, height: layout.rows.x - layout.rows.E + 40, rx: 6 }),
       s("text", { class: "gap-dots", x: gap.x, y: layout.rows.s + 6 }, "⋯"),
       s("text", { class: "gap-note", x: gap.x, y: layout.rows.s + 24 }, `${gap.to - gap.from + 1} steps`),
-      title(`steps ${gap.from} to ${gap.to} folded away; click to show every step`)));
-    const unfolded = s("g", { class: "unfolded-view" }, ...[...cols.keys()].sort((a, b) => a - b).map(col), ...gaps);
-    const folded = this.folded(layout, data);
-    this.svg.setAttribute("viewBox", `0 0 ${layout.width} ${layout.height}`);
-    // fit: the whole graph scaled into the panel's width (no horizontal scrolling)
-    const zoom = fit && layout.width > width ? width / layout.width : 1;
-    this.svg.setAttribute("width", Math.floor(layout.width * zoom));
-    this.svg.setAttribute("height", Math.ceil(layout.height * zoom));
-    this.svg.replaceChildren(unfolded, folded);
-    this.cols = cols;
-    this.setFoldOffsets();
+      title(`steps ${gap.from} to ${gap.to} folded away; click to show every step`))));
   }
 
-  node(data, n, scale) {
-    const g = s("g", { class: `node node-${n.kind}`, "data-node": n.id, tabindex: -1 });
+  /** The zoom window moved: the same graph, other columns drawn in full. */
+  moveWindow(shown) {
+    const shownKey = shown ? [...shown].join(",") : "";
+    if (shownKey === this.shownKey) return;
+    this.shownKey = shownKey;
+    this.layout = computeLayout({ ...this.params, shown });
+    this.place(this.layout);
+  }
+
+  /** Draw a column's content into its hooks (the first time it is shown). */
+  fill(c) {
+    c.built = true;
+    for (const it of c.items) {
+      if (it.node) this.fillNode(it.g, it.node);
+      else if (!it.cross) this.fillEdge(it.g, it.edge);
+    }
+  }
+
+  fillNode(g, n) {
+    const data = this.data;
     const parts = { g };
     if (n.kind === "E") {
       parts.circle = s("circle", { class: "box", cx: n.cx, cy: n.cy, r: n.grid.r });
@@ -139,8 +265,7 @@ export class UnfoldedGraph {
       g.append(label(n.kind, n.t, { class: "label", x: n.cx + grid.w / 2 + 3, y: n.cy - grid.h / 2 - 3 }));
     }
     this.parts.push({ n, parts });
-    this.paint(data, n, parts, scale);
-    return g;
+    this.paint(data, n, parts, this.scale);
   }
 
   /** Set a node's colours, bar and texts from the data (also when only the values changed). */
@@ -175,45 +300,47 @@ export class UnfoldedGraph {
 
   /** New values for the same shapes (training moved the weights): repaint in place, no new elements. */
   update(data) {
-    const scale = scaleOf(data);
-    for (const { n, parts } of this.parts) this.paint(data, n, parts, scale);
+    this.data = data;
+    this.scale = scaleOf(data);
+    for (const { n, parts } of this.parts) this.paint(data, n, parts, this.scale);
   }
 
-  edge(e) {
-    // y_t → E_t (kind "L") is drawn but is not a weight: no data-edge hook.
-    const g = s("g", e.kind === "L" ? { class: "edge edge-L" } : { class: `edge edge-${e.kind}`, "data-edge": e.id });
+  /** An arrow's shaft, head and label into its group (y_t → E_t, kind "L", is no weight: no hook). */
+  fillEdge(g, e) {
+    let shaft;
     if (e.d) {
-      g.append(s("path", { class: "hit", d: e.d }), s("path", { class: "shaft", d: e.d }), s("path", { class: "head", d: arrowHead(e.headFrom, e.to) }));
+      shaft = s("path", { class: "shaft", d: e.d });
+      g.append(s("path", { class: "hit", d: e.d }), shaft, s("path", { class: "head", d: arrowHead(e.headFrom, e.to) }));
     } else {
+      shaft = s("line", { class: "shaft", x1: e.from[0], y1: e.from[1], x2: e.to[0], y2: e.to[1] });
       g.append(
         s("line", { class: "hit", x1: e.from[0], y1: e.from[1], x2: e.to[0], y2: e.to[1] }),
-        s("line", { class: "shaft", x1: e.from[0], y1: e.from[1], x2: e.to[0], y2: e.to[1] }),
+        shaft,
         s("path", { class: "head", d: arrowHead(e.from, e.to) }),
       );
     }
-    const GATE_EDGES = {
-      f: ["f", "c_{t−1} → c_t through the forget gate: f_t ⊙ c_{t−1}"],
-      o: ["o", "s_t = o_t ⊙ tanh(c_t): the output gate reads the cell state"],
-      z: ["z", "z_t ⊙ s_{t−1}: the update gate's direct path from s_{t−1} to s_t"],
-    };
+    if (e.kind === "L") return;
+    this.shafts.set(e.id, shaft);
+    const w = this.focus.weights.get(e.id);
+    if (w) shaft.style.setProperty("stroke-width", w.width);
     if (GATE_EDGES[e.kind]) {
       const [base, text] = GATE_EDGES[e.kind];
       const mx = (e.from[0] + e.to[0]) / 2;
       const my = (e.from[1] + e.to[1]) / 2;
-      const pos = e.kind === "f" ? { x: mx, y: my - 6 } : e.kind === "z" ? { x: mx, y: my + 30 } : { x: mx - 8, y: my };
+      // f_t past the Wy arrow that crosses the rail (f_1 under its short arrow, clear of c_0's label), z_t past x_{t−1}'s label, o_t left of its slanted arrow
+      const along = (u) => e.from[0] + u * (e.to[0] - e.from[0]);
+      const pos = e.kind === "f" ? { x: along(0.68), y: e.t === 1 ? my + 15 : my - 6 } : e.kind === "z" ? { x: along(0.62), y: my + 30 }
+        : { x: Math.min(e.from[0], e.to[0]) - 5, y: my + 4, "text-anchor": "end" };
       g.append(label(base, e.t, { class: "elabel", "text-anchor": "middle", ...pos }), title(`${text} (step ${e.t})`));
-      this.byId.set(e.id, g);
-      return g;
+      return;
     }
-    if (e.kind !== "L") {
-      const vertical = e.from[0] === e.to[0];
-      const mx = (e.from[0] + e.to[0]) / 2;
-      const my = (e.from[1] + e.to[1]) / 2;
-      const pos = vertical ? { x: mx - 6, y: my + 4, "text-anchor": "end" } : { x: mx, y: my + 15, "text-anchor": "middle" };
-      g.append(label("W", e.kind[1], { class: "elabel", ...pos }), title(`${e.kind} at step ${e.t}`));
-    }
-    if (e.kind !== "L") this.byId.set(e.id, g);
-    return g;
+    const vertical = e.from[0] === e.to[0];
+    const mx = (e.from[0] + e.to[0]) / 2;
+    const my = (e.from[1] + e.to[1]) / 2;
+    const slanted = !vertical && e.kind === "Wy"; // the LSTM's Wy leans right: its label beside it, not on it
+    const pos = vertical ? { x: mx - 6, y: my + 4, "text-anchor": "end" }
+      : slanted ? { x: Math.max(e.from[0], e.to[0]) + 4, y: my + 15, "text-anchor": "start" } : { x: mx, y: my + 15, "text-anchor": "middle" };
+    g.append(label("W", e.kind[1], { class: "elabel", ...pos }), title(`${e.kind} at step ${e.t}`));
   }
 
   folded(layout, data) {
@@ -243,75 +370,85 @@ export class UnfoldedGraph {
       s("text", { class: "fold-step", x: cx + grids.s.w / 2 + 70, y: rows.s + 26 }, ""),
     );
     this.foldStep = g.querySelector(".fold-step");
+    this.foldedView = g;
+    this.foldedEls = [...g.querySelectorAll("[data-node], [data-edge]")].map((el) => [el.dataset.node ?? el.dataset.edge, el]);
     return g;
-  }
-
-  /** Each column's offset to the folded cell, as CSS variables the transition animates. */
-  setFoldOffsets() {
-    const target = this.layout.colX(1);
-    for (const [t, g] of this.cols) {
-      g.style.setProperty("--fold-dx", `${target - this.layout.colX(t)}px`);
-    }
   }
 
   /** "unfolded" or "folded": the CSS transition folds the columns into one cell and back. */
   setView(view) {
-    this.svg.dataset.view = view;
+    if (this.svg.dataset.view !== view) this.svg.dataset.view = view;
+  }
+
+  /** Set `name` on the elements entering `next` and clear it on those leaving `prev` (by id). */
+  diff(prev, next, set) {
+    for (const id of prev) if (!next.has(id)) { const el = this.els.get(id); if (el) set(el, false); }
+    for (const id of next) if (!prev.has(id)) { const el = this.els.get(id); if (el) set(el, true); }
   }
 
   /**
    * Mark the state of an animation step: active and lit elements, columns whose forward
-   * values are revealed, dropped terms, and arrow weights (log scale of ‖δ_{t,k}‖).
+   * values are revealed, dropped terms, and arrow weights (log scale of ‖δ_{t,k}‖). Only the
+   * elements whose marks change are touched.
    */
   setFocus({ active, lit, revealed, dropped, weights, backward, folded = null }) {
     if (folded) this.setFoldedFocus(folded);
-    const T = this.layout.T;
-    const activeSet = new Set([...active.nodes, ...active.edges]);
-    const litSet = new Set([...lit.nodes, ...lit.edges]);
-    const droppedSet = new Set(dropped);
-    for (const el of this.svg.querySelectorAll(".unfolded-view [data-node], .unfolded-view [data-edge]")) {
-      const id = el.dataset.node ?? el.dataset.edge;
-      if (activeSet.has(id)) el.dataset.active = "true";
-      else delete el.dataset.active;
-      el.classList.toggle("lit", litSet.has(id));
-      if (droppedSet.has(id)) el.dataset.dropped = "true";
-      else delete el.dataset.dropped;
+    const f = this.focus;
+    const next = {
+      active: new Set([...active.nodes, ...active.edges]),
+      lit: new Set([...lit.nodes, ...lit.edges]),
+      dropped: new Set(dropped),
+    };
+    this.diff(f.active, next.active, (el, on) => flag(el, "active", on));
+    this.diff(f.lit, next.lit, (el, on) => el.classList.toggle("lit", on));
+    this.diff(f.dropped, next.dropped, (el, on) => flag(el, "dropped", on));
+    Object.assign(f, next);
+    if (revealed !== f.revealed) {
+      const lo = Math.min(revealed, f.revealed);
+      const hi = Math.max(revealed, f.revealed);
+      for (let t = Math.max(1, lo + 1); t <= hi && t < this.columns.length; t += 1) this.columns[t].g.classList.toggle("pending", t > revealed);
+      f.revealed = revealed;
     }
-    for (let t = 1; t <= T; t += 1) this.cols.get(t).classList.toggle("pending", t > revealed);
-    this.svg.classList.toggle("backward", backward);
-    for (const [id, g] of this.byId) {
-      const w = weights.get(id);
-      const shaft = g.querySelector(".shaft");
-      if (w === undefined) {
-        g.classList.remove("flowed");
-        shaft.style.removeProperty("stroke-width");
-        g.style.removeProperty("opacity");
-        continue;
-      }
+    if (this.svg.classList.contains("backward") !== backward) this.svg.classList.toggle("backward", backward);
+    const styles = new Map();
+    for (const [id, w] of weights) {
+      if (!this.els.has(id)) continue;
       const st = arrowStyle(logLevel(w.norm, w.max));
-      g.classList.add("flowed");
-      shaft.style.setProperty("stroke-width", `${st.width.toFixed(2)}px`);
-      g.style.setProperty("opacity", st.opacity.toFixed(3));
+      styles.set(id, { width: `${st.width.toFixed(2)}px`, opacity: st.opacity.toFixed(3) });
     }
+    for (const [id, old] of f.weights) {
+      if (styles.has(id)) continue;
+      const g = this.els.get(id);
+      g.classList.remove("flowed");
+      g.style.removeProperty("opacity");
+      this.shafts.get(id)?.style.removeProperty("stroke-width");
+      void old;
+    }
+    for (const [id, st] of styles) {
+      const old = f.weights.get(id);
+      if (old && old.width === st.width && old.opacity === st.opacity) continue;
+      const g = this.els.get(id);
+      if (!old) g.classList.add("flowed");
+      g.style.setProperty("opacity", st.opacity);
+      this.shafts.get(id)?.style.setProperty("stroke-width", st.width);
+    }
+    f.weights = styles;
   }
 
   /** The folded cell lights what the step computes (data-active on the cell's parts), and says which step. */
   setFoldedFocus({ nodes, edges, note, backward }) {
     const on = new Set([...nodes, ...edges]);
-    for (const el of this.svg.querySelectorAll(".folded-view [data-node], .folded-view [data-edge]")) {
-      const id = el.dataset.node ?? el.dataset.edge;
-      if (on.has(id)) el.dataset.active = "true";
-      else delete el.dataset.active;
+    for (const [id, el] of this.foldedEls) {
+      if (on.has(id) !== (el.dataset.active === "true")) flag(el, "active", on.has(id));
     }
-    this.svg.querySelector(".folded-view").classList.toggle("backward", backward);
-    if (this.foldStep) this.foldStep.textContent = note;
+    if (this.foldedView.classList.contains("backward") !== backward) this.foldedView.classList.toggle("backward", backward);
+    if (this.foldStep && this.foldStep.textContent !== note) this.foldStep.textContent = note;
   }
 
   /** Highlight a path (hover), e.g. {nodes: ["E_3", "s_3"], edges: ["Ws_3"]}; null clears. */
   setHover(path) {
     const ids = new Set(path ? [...path.nodes, ...path.edges] : []);
-    for (const el of this.svg.querySelectorAll(".unfolded-view [data-node], .unfolded-view [data-edge]")) {
-      el.classList.toggle("hl", ids.has(el.dataset.node ?? el.dataset.edge));
-    }
+    this.diff(this.focus.hover, ids, (el, on) => el.classList.toggle("hl", on));
+    this.focus.hover = ids;
   }
 }

@@ -142,7 +142,7 @@ def test_spectral_radius_slider_turns_the_decay_slope_at_one_over_gamma(
 
 
 def test_flow_switch_and_the_full_vs_truncated_gap(page: Page, rec: Recorder) -> None:
-    open_page(page, "#T=6&loss=all&cK=2")
+    open_page(page, "#T=6&loss=all&K=2")  # the lab compares at the page's one K
     page.select_option("#ctl-flow", "state")
     expect(page.locator("#flow-map")).to_have_attribute("data-kind", "state")
     assert "flow=state" in page.evaluate("location.hash")
@@ -322,3 +322,76 @@ def api(page: Page, body: dict[str, Any]) -> dict[str, Any]:
     assert response.ok, response.text()
     result: dict[str, Any] = response.json()
     return result
+
+
+# ---------------------------------------------------------------- the three cells' decay
+
+
+def cells_drawn(page: Page, current: str, H: int) -> list[dict[str, Any]]:
+    """The lab's three decay curves once drawn for `current` at hidden size H."""
+    page.wait_for_function(
+        """([c, H]) => {
+          const div = document.querySelector('#flow-cells');
+          return div && div.dataset.current === c && div.dataset.h === String(H)
+            && div.data && div.data.length === 3;
+        }""",
+        arg=[current, H],
+        timeout=20000,
+    )
+    result: list[dict[str, Any]] = page.evaluate(
+        "() => document.querySelector('#flow-cells').data"
+        ".map(t => ({cell: t.meta, name: t.name, x: t.x, y: t.y, width: t.line.width}))"
+    )
+    return result
+
+
+def sine(T: int) -> tuple[list[list[float]], list[list[float]]]:
+    """The page's default sequence (state.js sineSequence): x_t = sin(0.6 t), d_t = x_{t+1}."""
+    xs = [[round(float(np.sin(0.6 * (i + 1))), 3)] for i in range(T)]
+    ds = [[round(float(np.sin(0.6 * (i + 2))), 3)] for i in range(T)]
+    return xs, ds
+
+
+def check_against_the_api(page: Page, traces: list[dict[str, Any]], T: int, H: int) -> None:
+    """Each curve is ‖∂E_T/∂s_k‖ of its cell on the page's sequence, as /api/bptt answers it."""
+    xs, ds = sine(T)
+    for trace in traces:
+        model: dict[str, Any] = {
+            "n_in": 1, "n_hidden": H, "n_out": 1, "activation": "tanh", "seed": 0
+        }
+        if trace["cell"] != "rnn":
+            model["cell"] = trace["cell"]
+        body = {"model": model, "inputs": xs, "targets": ds, "loss_steps": "last",
+                "detail": "norms"}
+        row = page.request.post("/api/bptt", data=body).json()["flow"]["state"][T - 1]
+        assert trace["x"] == list(range(T)), trace
+        assert_allclose(trace["y"], [row[T - 1 - lag] for lag in trace["x"]], rtol=1e-12)
+
+
+def test_the_decay_plot_overlays_the_three_cells_on_the_graphs_data(
+    page: Page, rec: Recorder
+) -> None:
+    open_page(page, "#cell=lstm&T=8&H=3")
+    traces = cells_drawn(page, "lstm", 3)
+    assert sorted(t["cell"] for t in traces) == ["gru", "lstm", "rnn"]
+    assert traces[-1]["cell"] == "lstm"  # drawn last: on top
+    width = {t["cell"]: t["width"] for t in traces}
+    assert width["lstm"] > width["rnn"] and width["lstm"] > width["gru"]
+    assert traces[-1]["name"] == "LSTM (this graph)"
+    check_against_the_api(page, traces, 8, 3)
+    caption = page.locator("#flow-cells-caption")
+    expect(caption).to_contain_text("the thick line is the graph's LSTM")
+    expect(caption).to_contain_text("At T − k = 7:")
+    # the other cells were asked for through the page's one request path, with norms only
+    others = [b for b in rec.bptt if b["model"].get("cell", "rnn") != "lstm"]
+    assert {b["model"].get("cell", "rnn") for b in others} == {"rnn", "gru"}
+    assert all(b["detail"] == "norms" and len(b["inputs"]) == 8 for b in others)
+    # the model changes: the curves follow, the GRU now emphasised
+    page.select_option("#ctl-cell", "gru")
+    traces = cells_drawn(page, "gru", 3)
+    assert traces[-1]["cell"] == "gru" and traces[-1]["name"] == "GRU (this graph)"
+    check_against_the_api(page, traces, 8, 3)
+    page.fill("#ctl-H", "2")
+    traces = cells_drawn(page, "gru", 2)
+    check_against_the_api(page, traces, 8, 2)
+    assert rec.errors == []

@@ -20,12 +20,15 @@ SETTLED = """() => document.getAnimations().every(
   a => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity)"""
 
 
-def sine_request(truncate: int | None) -> dict[str, Any]:
+def sine_request(truncate: int | None, cell: str = "rnn") -> dict[str, Any]:
     """The /api/bptt body of the page's default state, built here from the same definition."""
     xs = [round(math.sin(0.6 * (i + 1)), 3) for i in range(T)]
     ds = [round(math.sin(0.6 * (i + 2)), 3) for i in range(T)]
+    model: dict[str, Any] = {"n_in": 1, "n_hidden": 3, "n_out": 1, "activation": "tanh", "seed": 0}
+    if cell != "rnn":
+        model["cell"] = cell
     return {
-        "model": {"n_in": 1, "n_hidden": 3, "n_out": 1, "activation": "tanh", "seed": 0},
+        "model": model,
         "inputs": [[x] for x in xs],
         "targets": [[d] for d in ds],
         "loss_steps": "last",
@@ -62,6 +65,11 @@ def expected(answer: dict[str, Any], key: str) -> float:
         return answer["flow"][name[1:]][ix[0] - 1][ix[1] - 1]
     if name == "J":
         return answer["flow"]["jacobian"][ix[0] - 1][ix[1] - 1]
+    if name == "f":  # the forget gate at step k, its mean over the units
+        f = answer["steps"][ix[0] - 1]["gates"]["f"]
+        return sum(f) / len(f)
+    if name in ("kappa", "dEs"):
+        return answer["flow"]["cell" if name == "kappa" else "state"][ix[0] - 1][ix[1] - 1]
     diag = {"rho": "ws_spectral_radius", "gamma": "gamma", "norm2": "ws_spectral_norm"}
     return answer["diagnostics"][diag[name]]
 
@@ -103,15 +111,22 @@ def test_lesson_runs_by_keys_alone_with_the_apis_numbers(
             page.wait_for_selector("#lesson[data-waiting='false']")
         step_id = page.get_attribute("#lesson", "data-step-id")
         seen.append(step_id)
-        K = page.evaluate("() => new URLSearchParams(location.hash.slice(1)).get('K')")
-        answer = full if K is None else api.post("/api/bptt", data=sine_request(int(K))).json()
+        params = page.evaluate(
+            "() => Object.fromEntries(new URLSearchParams(location.hash.slice(1)))"
+        )
+        K, cell = params.get("K"), params.get("cell", "rnn")
+        answer = (
+            full
+            if K is None and cell == "rnn"
+            else api.post("/api/bptt", data=sine_request(int(K) if K else None, cell)).json()
+        )
         quantities = page.eval_on_selector_all(
             "#lesson .lq",
             "els => els.map(e => [e.dataset.q, e.dataset.value, e.dataset.hl, e.dataset.src])",
         )
         assert quantities, f"step {step_id} quotes no number"
-        for key, value, hl, src in quantities:  # src is None unless "full"
-            truth = expected(full if src == "full" else answer, key)
+        for key, value, hl, src in quantities:  # src: None, "full" or "rnn" (the plain RNN's, full)
+            truth = expected(full if src in ("full", "rnn") else answer, key)
             assert value != "", f"step {step_id}: {key} shows no value (expected {truth})"
             assert math.isclose(float(value), truth, rel_tol=1e-9, abs_tol=1e-15), (
                 f"step {step_id}: {key} = {value}, API {truth}"
@@ -124,16 +139,59 @@ def test_lesson_runs_by_keys_alone_with_the_apis_numbers(
                 assert page.locator(sel).count() >= 1, (
                     f"step {step_id}: {el_id} is not lit in the graph"
                 )
+        if step_id == "gates":
+            # why gates: an LSTM on the same sequence and seed, its forget gate in words
+            assert cell == "lstm"
+            f = expected(answer, f"f:{T}")
+            expect(page.locator("#lesson .lesson-text")).to_contain_text(
+                f"{round(100 * f)} % of the error on that rail survives step {T}"
+            )
+            expect(page.locator("#ctl-cell")).to_have_value("lstm")
+            expect(page.locator("#ctl-cell")).to_have_attribute("data-lesson-hl", "true")
+            assert [q[0] for q in quantities][:1] == [f"f:{T}"]
+            assert page.locator("#lesson .lq[data-src='rnn']").count() == 1
+        elif seen[-2:-1] == ["gates"]:
+            expect(page.locator("#ctl-cell")).to_have_value("rnn")  # the learner's cell again
+            expect(page.locator("#ctl-cell")).not_to_have_attribute("data-lesson-hl", "true")
         page.wait_for_function(SETTLED)  # the fold ⇄ unfold transition over, for the picture
         page.screenshot(path=str(shots / f"lesson_{n:02d}_{step_id}.png"))
         page.keyboard.press("n" if n % 2 else "ArrowRight")
     assert seen[:5] == ["folded", "unfold", "forward", "loss", "wy"]
-    assert "truncate" in seen and "vanish" in seen
+    assert seen[seen.index("vanish") + 1] == "gates" and "truncate" in seen
+    assert "cell=" not in page.url  # the steps after why gates are the plain RNN's again
     page.keyboard.press("p")
     ready(page, count - 1)
     page.keyboard.press("Escape")
     expect(page.locator("#lesson")).to_be_hidden()
     assert "lesson=" not in page.url
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_why_gates_goes_back_to_the_learners_cell(lesson_page: Page) -> None:
+    page = lesson_page
+    page.goto("/#cell=gru")
+    page.reload()  # a fresh page: no plain-RNN answer seen yet
+    page.wait_for_selector("svg#unfolded[data-ready='true']")
+    page.click("#btn-lesson")
+    ready(page, 1)
+    while page.get_attribute("#lesson", "data-step-id") != "gates":
+        if page.get_attribute("#lesson", "data-waiting") == "true":
+            page.keyboard.press("ArrowRight")  # reveal
+        page.keyboard.press("ArrowRight")
+        page.wait_for_selector("#lesson[data-ready='true']")
+    expect(page.locator("#ctl-cell")).to_have_value("lstm")
+    lit = "svg#unfolded [data-edge='f_3'][data-lesson-hl]"
+    page.wait_for_selector(lit)
+    page.keyboard.press("ArrowLeft")  # back: the learner's GRU
+    page.wait_for_selector("#lesson[data-step-id='vanish'][data-ready='true']")
+    expect(page.locator("#ctl-cell")).to_have_value("gru")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_selector("#lesson[data-step-id='gates'][data-ready='true']")
+    # no plain-RNN answer at hand (the learner's cell is the GRU): the comparison is left out
+    assert page.locator("#lesson .lq[data-src='rnn']").count() == 0
+    page.keyboard.press("Escape")  # the end: the learner's cell
+    expect(page.locator("#lesson")).to_be_hidden()
+    expect(page.locator("#ctl-cell")).to_have_value("gru")
     assert page.errors == []  # type: ignore[attr-defined]
 
 

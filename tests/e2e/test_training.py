@@ -226,12 +226,12 @@ def test_divergence_is_shown_and_stops_play(page: Page) -> None:
 
 
 def test_training_settings_live_in_the_url(page: Page) -> None:
-    open_page(page, "#task=echo&T=10&opt=momentum&lr=0.003&clip=1.5&tK=4")
+    open_page(page, "#task=echo&T=10&opt=momentum&lr=0.003&clip=1.5&K=4")
     assert page.input_value("#train-task") == "echo"
     assert page.input_value("#train-opt") == "momentum"
     assert page.input_value("#train-lr") == "0.003"
     assert page.input_value("#train-clip") == "1.5"
-    assert page.input_value("#train-tK") == "4"
+    assert page.input_value("#train-tK") == "4"  # training follows the page's one K
     page.select_option("#train-task", "adding")
     expect(page.locator("#ctl-T")).to_have_value("10")
     page.select_option("#train-opt", "sgd")

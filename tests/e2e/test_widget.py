@@ -237,7 +237,7 @@ def test_the_widget_steps_term_by_term_on_a_key_press(
         lit = widget.locator(f"#unfolded .unfolded-view [data-edge='{edge}']")
         expect(lit.first).to_have_class(re.compile(r"\blit\b"))
         expect(lit.first).to_have_class(re.compile(r"\bflowed\b"))
-        expect(widget.locator(".bx-caption")).to_contain_text(words)
+        expect(widget.locator(".bx-caption")).to_contain_text(words, ignore_case=True)
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
     expect(widget).to_have_attribute("data-step-kind", "output")

@@ -3,13 +3,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { lessonK, lessonSteps, quantity, quotedKs, sub, timelineIndex } from "../../static/js/lessonsteps.js";
+import { lessonK, lessonSteps, percent, quantity, quotedKs, sub, timelineIndex } from "../../static/js/lessonsteps.js";
 import { termPatch } from "../../static/js/linkedviews.js";
 import { buildTimeline } from "../../static/js/timeline.js";
 import { viewModel } from "../../static/js/viewmodel.js";
 import { norm } from "../../static/js/terms.js";
 
 const golden = JSON.parse(readFileSync(new URL("../data/bptt-golden.json", import.meta.url), "utf8"));
+const cells = JSON.parse(readFileSync(new URL("../data/cells-golden.json", import.meta.url), "utf8"));
 const T0 = golden.cases[0].request.inputs.length;
 
 function response(c) {
@@ -40,7 +41,9 @@ test("every quantity a lesson step quotes is in the lecture example's answer, an
   const c = golden.cases[0];
   const vm = response(c);
   const e = c.expected;
-  const parts = lessonSteps(vm).flatMap((s) => [...s.text, ...(s.note || [])]).filter((p) => p && p.q);
+  // the gates step quotes the LSTM's answer (its patch switches the cell): tested below
+  const plain = lessonSteps(vm).filter((s) => !s.patch.cell);
+  const parts = plain.flatMap((s) => [...s.text, ...(s.note || [])]).filter((p) => p && p.q && !p.src);
   assert.ok(parts.length >= 20, `only ${parts.length} quantities quoted`);
   for (const p of parts) assert.ok(Number.isFinite(quantity(vm, p.q)), `${p.q} is ${quantity(vm, p.q)}`);
   const last = e.steps[T0 - 1];
@@ -60,10 +63,35 @@ test("every quantity a lesson step quotes is in the lecture example's answer, an
 
 test("the lesson walks the lecture's path in order, the first Ws term's zero explained", () => {
   const steps = lessonSteps(response(golden.cases[0]));
-  assert.deepEqual(steps.map((s) => s.id), ["folded", "unfold", "forward", "loss", "wy", "ws", "wx", "general", "vanish", "truncate"]);
+  assert.deepEqual(steps.map((s) => s.id), ["folded", "unfold", "forward", "loss", "wy", "ws", "wx", "general", "vanish", "gates", "truncate"]);
+  assert.deepEqual(steps.find((s) => s.id === "gates").patch, { cell: "lstm", flow: "cell" });
   assert.ok(steps.find((s) => s.id === "ws").note.some((p) => p.q === `CWs:${T0}:1`));
   assert.deepEqual(steps.filter((s) => s.predict).map((s) => s.predict.kind), ["terms", "norm"]);
   assert.deepEqual(steps.find((s) => s.id === "truncate").patch, { K: 2 });
+});
+
+test("why gates quotes the LSTM's forget gate, κ and ∂E/∂s from its answer, and the percentage of f", () => {
+  const c = cells.cases.find((x) => x.request.model.cell === "lstm" && x.request.loss_steps === "last");
+  const e = c.expected;
+  const T = c.request.inputs.length;
+  const H = c.request.model.n_hidden;
+  const vm = viewModel({
+    ...e, T, weights: c.request.model.weights, s0: new Array(H).fill(0),
+    steps: e.steps.map((st, i) => ({ d: c.request.targets[i], ...st })),
+    diagnostics: { ws_spectral_radius: 0.9, ws_spectral_norm: 1.1, gamma: 1, finite: true, warnings: [] },
+  }, { model: c.request.model });
+  const step = lessonSteps(vm).find((s) => s.id === "gates");
+  const f = e.steps[T - 1].gates.f;
+  const fMean = f.reduce((a, b) => a + b, 0) / f.length;
+  assert.equal(quantity(vm, `f:${T}`), fMean);
+  assert.equal(quantity(vm, `kappa:${T}:1`), e.flow.cell[T - 1][0]);
+  assert.equal(quantity(vm, `dEs:${T}:1`), e.flow.state[T - 1][0]);
+  const keys = step.text.filter((p) => p && p.q).map((p) => p.q);
+  assert.deepEqual(keys, [`f:${T}`, `kappa:${T}:1`, `dEs:${T}:1`]);
+  assert.ok(step.text.includes(`: ${percent(fMean)} of the error on that rail survives step ${T}. `));
+  assert.equal(percent(fMean), `${Math.round(100 * fMean)} %`);
+  assert.deepEqual(step.text.find((p) => p && p.q === `f:${T}`).hl, [`f_${T}`]);
+  assert.deepEqual(step.note.filter((p) => p && p.q).map((p) => [p.q, p.src]), [[`dEs:${T}:1`, "rnn"]]);
 });
 
 test("quoted ks, K of the truncation step, subscripts", () => {

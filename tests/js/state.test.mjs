@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  bpttRequest, controlForLoc, defaultState, hashFromState, parseNumberList, requestChanged,
+  bpttRequest, c0Of, checkC0, controlForLoc, defaultState, hashFromState, parseNumberList, requestChanged,
   sineSequence, stateFromHash,
 } from "../../static/js/state.js";
 
@@ -67,4 +67,18 @@ test("a server error's loc names the control that shows it", () => {
   assert.equal(controlForLoc(["body", "inputs"], s), "T");
   assert.equal(controlForLoc(["body", "targets"], { ...s, seq: "custom" }), "ds");
   assert.equal(controlForLoc([], s), null);
+});
+
+test("c₀ is empty (zeros), one number for every unit or H numbers", () => {
+  assert.deepEqual(checkC0("", 3), { value: "" });
+  assert.deepEqual(checkC0("0.5", 3), { value: "0.5" });
+  assert.deepEqual(checkC0("1, 2, 3", 3), { value: "1, 2, 3" });
+  assert.match(checkC0("1, 2", 3).error, /1 number or H = 3, got 2/);
+  assert.match(checkC0("a", 3).error, /numbers separated by commas/);
+  const lstm = { ...defaultState(), cell: "lstm", H: 3 };
+  assert.deepEqual(c0Of({ ...lstm, c0: "0.5" }), [0.5, 0.5, 0.5]);
+  assert.equal(c0Of({ ...lstm, c0: "" }), null);
+  assert.equal(c0Of({ ...lstm, cell: "gru", c0: "0.5" }), null);
+  assert.deepEqual(bpttRequest({ ...lstm, c0: "1, 2" }).c0, [1, 2], "the server names a wrong length");
+  assert.ok(!("c0" in bpttRequest(lstm)));
 });

@@ -22,25 +22,25 @@ function chunk(step, losses, name = "adam") {
 }
 
 test("the training settings round-trip through the URL hash", () => {
-  const s = { ...defaultState(), task: "echo", opt: "momentum", lr: 0.003, clip: 2.5, tK: 4 };
+  const s = { ...defaultState(), task: "echo", opt: "momentum", lr: 0.003, clip: 2.5, K: 4 };
   const h = hashFromState(s);
   assert.deepEqual(stateFromHash(h), s);
   assert.ok(h.includes("task=echo") && h.includes("lr=0.003") && h.includes("clip=2.5"));
 });
 
 test("bad training values in a link fall back to the defaults", () => {
-  const s = stateFromHash("#lr=abc&clip=-1&opt=rmsprop&task=mnist&tK=1.5");
+  const s = stateFromHash("#lr=abc&clip=-1&opt=rmsprop&task=mnist&K=1.5");
   const d = defaultState();
   assert.equal(s.lr, d.lr);
   assert.equal(s.clip, d.clip);
   assert.equal(s.opt, d.opt);
   assert.equal(s.task, d.task);
-  assert.equal(s.tK, d.tK);
+  assert.equal(s.K, d.K);
   assert.equal(stateFromHash("#lr=0").lr, d.lr, "lr must be > 0");
 });
 
 test("the first chunk starts fresh; the next one sends back weights, buffers and step", () => {
-  const state = { ...defaultState(), task: "sine", T: 20, H: 4, seed: 7, lr: 0.02, clip: 1, tK: 5 };
+  const state = { ...defaultState(), task: "sine", T: 20, H: 4, seed: 7, lr: 0.02, clip: 1, K: 5 }; // the page's one K
   const first = trainRequest(state, SINE, emptyRun());
   assert.equal(first.steps, CHUNK_STEPS);
   assert.deepEqual(first.data, { task: { name: "sine", T: 20, seed: 7 } });
