@@ -132,7 +132,8 @@ def test_the_lstms_c0_field_is_checked_sent_drawn_and_kept_in_the_link(
     assert "c0" not in rec.graph[-1]  # zeros: nothing sent
     # one number fills every unit: sent, in the URL, on the c_0 node and in the equations
     field.fill("0.5")
-    expect(page.locator("#equations-body math[data-c0]")).to_have_attribute("data-c0", "[0.5,0.5]")
+    c0_line = page.locator("#equations-body math[data-c0]")
+    expect(c0_line).to_have_attribute("data-c0", "[0.5,0.5]", timeout=15000)  # a loaded server
     assert "c0=0.5" in page.evaluate("location.hash")
     assert rec.graph[-1]["c0"] == [0.5, 0.5]
     page.locator("svg#unfolded [data-node='c_0'] rect.cell").first.hover()
@@ -154,7 +155,7 @@ def test_the_lstms_c0_field_is_checked_sent_drawn_and_kept_in_the_link(
     # H numbers: the running sums end at the API's totals for that c_0
     field.fill("0.3, -0.7")
     expect(page.locator("#err-c0")).to_be_hidden()
-    expect(page.locator("#equations-body math[data-c0]")).to_have_attribute("data-c0", "[0.3,-0.7]")
+    expect(c0_line).to_have_attribute("data-c0", "[0.3,-0.7]", timeout=15000)
     page.locator("h1").click()
     page.keyboard.press("End")
     expect(page.locator("body")).to_have_attribute("data-step", str(step_count(page) - 1))
