@@ -21,7 +21,10 @@ const ACC = (W) => `
   <div class="acc" id="acc-${W}" data-values="[]">
     <div class="acc-head"></div>
     <div class="acc-body">
-      <svg class="acc-sum heatmap" role="img" aria-label="running sum of dE/d${W}"></svg>
+      <div class="acc-sum-box">
+        <svg class="acc-sum heatmap" role="img" aria-label="running sum of dE/d${W}"></svg>
+        <div class="acc-gates" hidden></div>
+      </div>
       <div class="acc-add idle">
         <svg class="acc-term heatmap" role="img" aria-label="term being added"></svg>
         <span class="acc-term-label"></span>
@@ -55,6 +58,10 @@ async function render({ model, el }) {
   const [{ UnfoldedGraph }, { Accumulator }, { Heatmap }, tl, { viewModel, chosenStep }] = await Promise.all(
     ["unfolded.js", "accumulator.js", "heatmap.js", "timeline.js", "viewmodel.js"].map((m) => import(load(m))),
   );
+  // Jupyter's key bindings (Lumino's, at the document in the capture phase) skip a key pressed
+  // inside an element with this attribute: ←, →, Home and End reach the widget in Notebook 7,
+  // which binds them before the widget would hear them
+  el.setAttribute("data-lm-suppress-shortcuts", "true");
   const root = el.shadowRoot ?? el.attachShadow({ mode: "open" });
   root.innerHTML = `<style>${model.get("css")}</style>${HTML}`;
   const $ = (sel) => root.querySelector(sel);
@@ -76,19 +83,10 @@ async function render({ model, el }) {
   const show = () => {
     const i = Math.max(0, Math.min(model.get("step"), timeline.length - 1));
     const step = timeline[i];
-    const focus = tl.stepFocus(step, vm.T);
+    const focus = tl.stepFocus(step, vm.T, vm.cell);
     const backward = ["loss", "output", "term"].includes(step.kind);
-    const weights = new Map();
-    if (backward) weights.set(`Wy_${t}`, { norm: 1, max: 1 });
-    if (step.kind === "term") {
-      for (const k of vm.keptKs(t)) {
-        if (k < step.k) continue;
-        const w = { norm: vm.deltaNorm(t, k), max: vm.maxDelta };
-        weights.set(`Ws_${k}`, w);
-        weights.set(`Wx_${k}`, w);
-      }
-    }
-    const dropped = tl.droppedKs(t, model.get("truncate")).flatMap((k) => [`Ws_${k}`, `Wx_${k}`]);
+    const weights = tl.stepWeights(vm, step);
+    const dropped = tl.droppedEdges(t, model.get("truncate"));
     graph.setFocus({ ...focus, dropped, weights, backward, folded: tl.foldedFocus(step) });
     sums = tl.runningSums(vm, timeline, i, sums);
     const doneKs = new Set(timeline.slice(1, i + 1).filter((s) => s.kind === "term").map((s) => s.k));
@@ -98,7 +96,8 @@ async function render({ model, el }) {
       const termNorm = step.kind === "term" ? vm.termNorm(step.t, step.k, W) : null;
       acc.update(sums, { ...info, termNorm, total: last && vm.lossSteps.length === 1 ? vm.gradNorms[W] : null });
     }
-    $(".bx-caption").textContent = tl.caption(step, vm.T, { lossKind: vm.lossKind, output: vm.output });
+    const gateWords = step.kind === "term" && step.k < step.t ? tl.gateCaption(vm.cell, step.k + 1, vm.steps[step.k].gates) : "";
+    $(".bx-caption").textContent = tl.caption(step, vm.T, { lossKind: vm.lossKind, output: vm.output, cell: vm.cell }) + gateWords;
     $(".bx-count").textContent = `${i + 1} / ${timeline.length}`;
     $(".bx-prev").disabled = i === 0;
     $(".bx-next").disabled = i === timeline.length - 1;

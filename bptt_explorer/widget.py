@@ -80,7 +80,8 @@ def _widget_class() -> type:
         modules = traitlets.Dict().tag(sync=True)
         css = traitlets.Unicode().tag(sync=True)
         data = traitlets.Unicode().tag(sync=True)
-        model_spec = traitlets.Unicode("{}").tag(sync=True)  # {output, loss}: the captions follow
+        # {cell, output, loss}: the view-model's cell, and the captions follow the loss and output
+        model_spec = traitlets.Unicode("{}").tag(sync=True)
         t = traitlets.Int(0).tag(sync=True)
         truncate = traitlets.Int(0).tag(sync=True)
         step = traitlets.Int(0).tag(sync=True)
@@ -101,20 +102,18 @@ def show(
 ) -> Any:
     """A widget showing BPTT for loss step t (default the last) term by term: ← / → step.
 
-    The plain RNN only, for now: the page's term-by-term view (and its running sums) draws the
-    lecture's cell; the gated cells' terms span G·H columns it does not lay out."""
-    if config.cell != "rnn":
-        raise ValueError(
-            f"show() draws the plain RNN's terms (cell 'rnn'); the {config.cell} cell's "
-            "term-by-term view is not in the page yet: use bptt() for its terms and flow"
-        )
+    Every cell, as the page draws it: for the LSTM and GRU the running sums hold the gate
+    blocks side by side (G·H columns) and the graph has the LSTM's cell-state rail (c0 is the
+    LSTM's initial cell state)."""
     data = answer_json(config, params, x, d, s0, c0, loss_steps, truncate)
     cls = _widget_class()
     return cls(
         modules=page_modules(),
         css=widget_css(),
         data=data,
-        model_spec=orjson.dumps({"output": config.output, "loss": config.loss}).decode(),
+        model_spec=orjson.dumps(
+            {"cell": config.cell, "output": config.output, "loss": config.loss}
+        ).decode(),
         t=t or 0,
         truncate=truncate or 0,
     )

@@ -185,10 +185,7 @@ export class Controller {
       const vm = viewModel(data, { model: body.model, task: state.task });
       this.store.set({ answer: { vm, state, body, ms }, graphErrors: [] });
       // while training the graph follows every chunk; the comparison waits for the pause
-      if (!this.store.get().training.playing) {
-        this.compare();
-        this.labCells();
-      }
+      if (!this.store.get().training.playing) this.compare();
     } catch (err) {
       if (err.name === "AbortError") return;
       this.store.set({ graphErrors: asErrors(err) });
@@ -237,7 +234,8 @@ export class Controller {
   /**
    * The lab's decay plot: ‖∂E_T/∂s_k‖ of the plain RNN, the LSTM and the GRU on the graph's
    * data. The graph's own cell comes from its answer; the two others are asked for here
-   * (detail "norms"), and the last good curves stay until both have answered.
+   * (detail "norms"; the lab asks when its plot is on screen), and the last good curves stay
+   * until both have answered.
    */
   async labCells() {
     const { answer, run } = this.store.get();
@@ -431,10 +429,7 @@ export class Controller {
   trainPause() {
     const was = this.store.get().training.playing;
     this.setTraining({ playing: false });
-    if (was) {
-      this.compare();
-      this.labCells();
-    }
+    if (was) this.compare();
   }
 
   async trainStep() {

@@ -1,5 +1,6 @@
 // View of the exploration panels (gradient-flow lab, weights, gradient check): draws the
-// store's answer, comparison and check; its controls become intents (setState, gradcheck).
+// store's answer, comparison and check; its controls become intents (setState, gradcheck,
+// labCells).
 // No requests here: the controller makes them.
 
 import { drawDecay, drawEigen, drawFlowMap } from "./charts.js";
@@ -43,7 +44,7 @@ function showError(id, msg) {
 }
 
 export class LabView {
-  /** store: the page's store; intents: setState(patch), gradcheck(). */
+  /** store: the page's store; intents: setState(patch), gradcheck(), labCells(). */
   constructor(store, intents) {
     this.store = store;
     this.intents = intents;
@@ -60,6 +61,8 @@ export class LabView {
     // plotly redraws cost 20–300 ms each: only for a panel on screen, and when it comes into view
     this.flowVisible = watchVisible($("#flowlab"), () => this.dirty && this.scheduleFlow());
     this.weightsVisible = watchVisible($("#weights"), () => this.dirty && this.scheduleFlow());
+    // the other cells' curves cost two requests (seconds at T = 200): asked for only on screen
+    this.cellsVisible = watchVisible($("#flow-cells"), () => this.requestCells());
     this.bind();
     store.subscribe((next, prev) => this.update(next, prev));
     this.syncControls(store.get().state);
@@ -100,6 +103,15 @@ export class LabView {
     if (next.answer !== prev.answer || next.state.K !== prev.state?.K) this.syncCompareSlider(next);
     if (next.gradcheck !== prev.gradcheck) this.showGradcheck(next.gradcheck);
     if (next.cells !== prev.cells) this.drawCells();
+    if (next.answer !== prev.answer || stopped) this.requestCells();
+  }
+
+  /** Ask for the three cells' curves of the current answer, once, when the plot is on screen and no training runs. */
+  requestCells() {
+    const { answer, training } = this.store.get();
+    if (!answer || answer === this.cellsAsked || training.playing || !this.cellsVisible()) return;
+    this.cellsAsked = answer;
+    this.intents.labCells();
   }
 
   /** Controls ← state. */
@@ -240,10 +252,11 @@ export class LabView {
     if (this.store.get().cells !== cells) return; // superseded while loading
     const div = $("#flow-cells");
     await drawCellDecay(Plotly, div, cells);
+    markPlot(div, { cell: cells.current, axes: { x: "k" } });
     div.dataset.current = cells.current;
     div.dataset.h = String(cells.H);
     div.dataset.cells = Object.keys(cells.decay).filter((c) => cells.decay[c].lag.length).sort().join(" ");
-    $("#flow-cells-caption").textContent = cellsCaption(cells);
+    setSymbolText($("#flow-cells-caption"), cellsCaption(cells));
     div.dataset.drawn = String(Number(div.dataset.drawn || 0) + 1);
   }
 

@@ -7,6 +7,7 @@ import { fmt } from "./colors.js";
 import { lessonSteps, quantity, quotedKs, sub, timelineIndex } from "./lessonsteps.js";
 import { isTyping } from "./lecture.js";
 import { requestChanged } from "./state.js";
+import { symbolNodes } from "./symbols.js";
 
 const $ = (sel) => document.querySelector(sel);
 const el = (tag, attrs = {}, ...kids) => {
@@ -137,11 +138,13 @@ export class Lesson {
   }
 
   renderParts(parts, vm) {
-    return parts.filter((p) => p !== null && p !== "").map((p) => {
-      if (typeof p === "string") return document.createTextNode(p);
+    const opts = { cell: vm.cell };
+    return parts.filter((p) => p !== null && p !== "").flatMap((p) => {
+      // the sentence's own symbols (Cₜ,ₖ, ∂sₜ/∂sₖ, γ …) get their definitions too
+      if (typeof p === "string") return symbolNodes(p, opts);
       if (p.def && !p.q) return el("span", { class: "sym", "data-def": p.def, tabindex: "0", text: p.text });
       const value = this.valueOf(p, vm);
-      const label = p.def ? el("span", { class: "sym", "data-def": p.def, tabindex: "0", text: p.label }) : document.createTextNode(p.label);
+      const label = p.def ? el("span", { class: "sym", "data-def": p.def, tabindex: "0", text: p.label }) : el("span", {}, ...symbolNodes(p.label, opts));
       const span = el("span", { class: "lq", "data-q": p.q, "data-hl": p.hl.join(" ") },
         label, document.createTextNode(" = "), el("b", { text: fmt(value, 4) }));
       span.dataset.value = value === null ? "" : String(value);

@@ -22,7 +22,9 @@ import { showMatrix, hidePopover } from "./popover.js";
 import { PresetPicker } from "./presets.js";
 import { Store, controlForLoc, hashFromState, onlyStepChanged, sineSequence, stateFromHash } from "./state.js";
 import { norm } from "./terms.js";
-import { buildTimeline, caption, droppedKs, foldedFocus, gateCaption, runningSums, stepFocus, sub, termPath } from "./timeline.js";
+import {
+  buildTimeline, caption, droppedEdges, foldedFocus, gateCaption, runningSums, stepFocus, stepWeights, sub, termPath,
+} from "./timeline.js";
 import { TrainingView } from "./training.js";
 import { MAX_CELLS, zoomWindow } from "./layout.js";
 import { UnfoldedGraph } from "./unfolded.js";
@@ -94,7 +96,7 @@ const training = new TrainingView($("#train-panel"), store, {
 new CompareView($("#compare"), store, {
   play: () => controller.gatesPlay(), pause: () => controller.gatesPause(), reset: () => controller.gatesReset(), setState,
 });
-new LabView(store, { setState, gradcheck: () => controller.gradcheck() });
+new LabView(store, { setState, gradcheck: () => controller.gradcheck(), labCells: () => controller.labCells() });
 new WeightsShare($("#weights-share"), store, {
   link: (base) => controller.weightsLink(base), file: () => controller.weightsFileJson(), load: (text) => controller.weightsFromFile(text),
 });
@@ -417,28 +419,11 @@ function renderStep() {
   const focus = stepFocus(step, vm.T, vm.cell);
   const backward = ["loss", "output", "term"].includes(step.kind);
   const t = backward ? step.t : view.t;
-  const dropped = t ? droppedKs(t, state.K).flatMap((k) => [`Ws_${k}`, `Wx_${k}`, `f_${k}`, `z_${k}`]) : [];
+  const dropped = droppedEdges(t, state.K);
   const column = focusColumn(step, vm.T);
   if (view.zoomed && !wellInside(view.zoomed, column)) drawGraph(vm, state, column); // the window moves
   gatesView.follow(step.kind === "ready" ? null : column);
-  const weights = new Map();
-  if (backward) {
-    weights.set(`Wy_${t}`, { norm: 1, max: 1 });
-    if (step.kind === "term") {
-      for (const k of vm.keptKs(t)) {
-        if (k < step.k) continue;
-        const w = { norm: vm.deltaNorm(t, k), max: vm.maxDelta };
-        weights.set(`Ws_${k}`, w);
-        weights.set(`Wx_${k}`, w);
-        if (vm.cell === "lstm") {
-          // the cell-state rail: arrow width follows ‖κ_{t,k}‖ = ‖∂E_t/∂c_k‖
-          weights.set(`f_${k}`, { norm: vm.kappaNorm(t, k), max: vm.maxKappa });
-          weights.set(`o_${k}`, w);
-        }
-        if (vm.cell === "gru") weights.set(`z_${k}`, { norm: vm.sigmaNorm(t, k), max: vm.maxSigma });
-      }
-    }
-  }
+  const weights = stepWeights(vm, step); // arrow widths: the norms of the error crossing them
   graph.setFocus({ active: focus.active, lit: focus.lit, revealed: focus.revealed, dropped, weights, backward, folded: foldedFocus(step) });
   const activeTerms = step.kind === "term" ? [`Ws_${step.k}`, `Wx_${step.k}`] : step.kind === "output" ? ["Wy"] : [];
   if (state.mode === "all" && backward && step.t !== view.t) {

@@ -17,6 +17,7 @@ const PATTERNS = [
   ["zero_s0", "s₀ = 0"],
   ["norm2", "‖[^‖]*‖₂"],
   ["jacobian", `∂s${INDEX}/∂s${INDEX}`],
+  ["sigma", `∂E${INDEX}/∂s${INDEX}`], // σ_{t,k} = ∂E_t/∂s_k, the error at the state
   ["C", `${NOT_BEFORE}C(?:ᵂ[ˢˣ])?${INDEX}${NOT_AFTER}`],
   ["delta", `δ${INDEX}`],
   ["logistic", "σ(?=\\()"],
@@ -81,8 +82,8 @@ export function symbolKeys(text, opts) {
   return keys;
 }
 
-/** Text as DOM nodes with its symbols marked (a caption, a label): replaces el's children. */
-export function setSymbolText(el, text, opts) {
+/** Text as DOM nodes, its symbols as marked spans. */
+export function symbolNodes(text, opts) {
   const build = (parts) => parts.map((p) => {
     if (!p.def) return document.createTextNode(p.text);
     const span = document.createElement("span");
@@ -90,7 +91,12 @@ export function setSymbolText(el, text, opts) {
     else span.textContent = p.text;
     return withDef(span, p.def);
   });
-  el.replaceChildren(...build(symbolParts(text, opts)));
+  return build(symbolParts(text, opts));
+}
+
+/** Text with its symbols marked (a caption, a label) as el's children. */
+export function setSymbolText(el, text, opts) {
+  el.replaceChildren(...symbolNodes(text, opts));
   return el;
 }
 
@@ -151,7 +157,8 @@ export class Definitions {
         this.hide();
       }
     });
-    document.addEventListener("keydown", (ev) => {
+    // keyup: the lesson and the storyboard take Escape's keydown for themselves
+    document.addEventListener("keyup", (ev) => {
       if (ev.key === "Escape" && !this.box.hidden) {
         this.pinned = null;
         this.hide();
@@ -187,6 +194,10 @@ export class Definitions {
 
   /** Beside the element, inside the window: above it when there is room, else below. */
   place(el) {
+    if (!el.isConnected) {
+      this.hide(); // redrawn away (a new caption, a replotted title)
+      return;
+    }
     const r = el.getBoundingClientRect();
     const w = this.box.offsetWidth;
     const h = this.box.offsetHeight;

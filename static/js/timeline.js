@@ -210,3 +210,33 @@ export function foldedFocus(step) {
       return { nodes: [], edges: [], note: "", backward: false };
   }
 }
+
+/** The graph's edges that truncation K cuts for loss step t: Ws, Wx (and f, z) of each dropped k. */
+export function droppedEdges(t, K) {
+  return t ? droppedKs(t, K).flatMap((k) => [`Ws_${k}`, `Wx_${k}`, `f_${k}`, `z_${k}`]) : [];
+}
+
+/**
+ * The arrow widths of a backward step: Wy_t at full width, and on a term C_{t,k} every edge the
+ * error has crossed (k′ ≥ k) by its norm: Ws, Wx by ‖δ_{t,k′}‖; the LSTM's f by ‖κ_{t,k′}‖ (the
+ * cell-state rail) and o by ‖δ‖; the GRU's z by ‖σ_{t,k′}‖. Forward steps: none (an empty Map).
+ */
+export function stepWeights(vm, step) {
+  const weights = new Map();
+  if (!["loss", "output", "term"].includes(step.kind)) return weights;
+  const t = step.t;
+  weights.set(`Wy_${t}`, { norm: 1, max: 1 });
+  if (step.kind !== "term") return weights;
+  for (const k of vm.keptKs(t)) {
+    if (k < step.k) continue;
+    const w = { norm: vm.deltaNorm(t, k), max: vm.maxDelta };
+    weights.set(`Ws_${k}`, w);
+    weights.set(`Wx_${k}`, w);
+    if (vm.cell === "lstm") {
+      weights.set(`f_${k}`, { norm: vm.kappaNorm(t, k), max: vm.maxKappa });
+      weights.set(`o_${k}`, w);
+    }
+    if (vm.cell === "gru") weights.set(`z_${k}`, { norm: vm.sigmaNorm(t, k), max: vm.maxSigma });
+  }
+  return weights;
+}

@@ -42,7 +42,17 @@ def test_the_widget_draws_the_bptt_answer_of_its_arguments() -> None:
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
-def test_gated_cells_are_refused_with_a_reason(cell: str) -> None:
-    config = bx.RNNConfig(cell=cell)
-    with pytest.raises(ValueError, match="plain RNN"):
-        bx.show(config, bx.init_params(config), np.zeros((3, 1)), np.zeros((3, 1)))
+def test_gated_cells_send_their_gate_blocks_and_cell(cell: str) -> None:
+    config = bx.RNNConfig(n_hidden=2, cell=cell)
+    params = bx.init_params(config, seed=3)
+    sample = bx.get_task("sine").sample(4, seed=1)
+    c0 = np.array([0.5, -0.25]) if cell == "lstm" else None
+    widget = bx.show(config, params, sample.inputs, sample.targets, c0=c0, loss_steps="last")
+    data = json.loads(widget.data)
+    expected = bx.bptt(config, params, sample.inputs, sample.targets, loss_steps="last", c0=c0)
+    G = len(bx.CELL_GATES[cell])
+    assert np.shape(data["grads"]["Ws"]) == (2, G * 2)
+    assert_allclose(np.array(data["grads"]["Ws"]), expected.grads.Ws, rtol=1e-15)
+    assert json.loads(widget.model_spec)["cell"] == cell  # the view-model draws the cell's graph
+    if cell == "lstm":
+        assert_allclose(data["steps"][0]["c"], expected.fwd.c[1], rtol=1e-15)

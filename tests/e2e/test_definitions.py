@@ -156,6 +156,10 @@ def test_symbols_of_the_lab_its_plots_and_the_jacobian_map(dpage: Page, shots: P
     xt.hover()
     shows(page, xt, "k", "t − k steps back")
     leave(page)
+    # the three cells' decay: ‖∂E_T/∂s_k‖ is the norm of σ, the error at the state
+    page.wait_for_function("() => Number(document.querySelector('#flow-cells').dataset.drawn) >= 1")
+    expect(lab.locator("#flow-cells .g-ytitle text")).to_have_attribute("data-def", "sigma")
+    expect(lab.locator("#flow-cells-caption [data-def='sigma']").first).to_be_attached()
     # the Jacobian map: its axes are states, each with the Jacobian's definition
     page.select_option("#ctl-flow", "jacobian")
     page.wait_for_function("() => document.querySelector('#flow-map').dataset.kind === 'jacobian'")

@@ -243,6 +243,7 @@ def test_a_click_or_enter_on_a_state_expands_its_gates_beside_it(page: Page, rec
     expect(panels).to_have_count(0)
     page.keyboard.press("Enter")
     expect(page.locator("svg#unfolded .gates-view[data-gates-step='3']")).to_have_count(1)
+    page.wait_for_function("() => location.hash.includes('gx=3')")  # the URL follows (throttled)
     page.reload()
     page.wait_for_selector("svg#unfolded[data-ready='true']")
     expect(page.locator("svg#unfolded .gates-view[data-gates-step='3']")).to_have_count(1)

@@ -328,7 +328,8 @@ def api(page: Page, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def cells_drawn(page: Page, current: str, H: int) -> list[dict[str, Any]]:
-    """The lab's three decay curves once drawn for `current` at hidden size H."""
+    """The lab's three decay curves once drawn for `current` at hidden size H (scrolled to)."""
+    page.locator("#flow-cells").scroll_into_view_if_needed()
     page.wait_for_function(
         """([c, H]) => {
           const div = document.querySelector('#flow-cells');
@@ -372,6 +373,9 @@ def test_the_decay_plot_overlays_the_three_cells_on_the_graphs_data(
     page: Page, rec: Recorder
 ) -> None:
     open_page(page, "#cell=lstm&T=8&H=3")
+    page.wait_for_timeout(500)
+    # the other cells cost two requests: not asked for while their plot is off screen
+    assert all(b["model"].get("cell") == "lstm" for b in rec.bptt), rec.bptt
     traces = cells_drawn(page, "lstm", 3)
     assert sorted(t["cell"] for t in traces) == ["gru", "lstm", "rnn"]
     assert traces[-1]["cell"] == "lstm"  # drawn last: on top

@@ -139,6 +139,15 @@ def test_lesson_runs_by_keys_alone_with_the_apis_numbers(
                 assert page.locator(sel).count() >= 1, (
                     f"step {step_id}: {el_id} is not lit in the graph"
                 )
+        if step_id == "general":
+            # the sentence's own symbols carry their definitions too (Cₜ,ₖ, ∂sₜ/∂sₖ)
+            defs = page.eval_on_selector_all(
+                "#lesson .lesson-text [data-def]", "els => els.map(e => e.dataset.def)"
+            )
+            assert {"C", "jacobian", "norm2"} <= set(defs), defs
+            page.hover("#lesson .lesson-text [data-def='jacobian']")
+            expect(page.locator("#definition")).to_have_attribute("data-def", "jacobian")
+            page.mouse.move(2, 2)
         if step_id == "gates":
             # why gates: an LSTM on the same sequence and seed, its forget gate in words
             assert cell == "lstm"
@@ -189,7 +198,10 @@ def test_why_gates_goes_back_to_the_learners_cell(lesson_page: Page) -> None:
     page.wait_for_selector("#lesson[data-step-id='gates'][data-ready='true']")
     # no plain-RNN answer at hand (the learner's cell is the GRU): the comparison is left out
     assert page.locator("#lesson .lq[data-src='rnn']").count() == 0
-    page.keyboard.press("Escape")  # the end: the learner's cell
+    page.focus("#lesson .sym[data-def='kappa']")  # a definition open when the lesson ends
+    expect(page.locator("#definition")).to_be_visible()
+    page.keyboard.press("Escape")  # the end: the learner's cell, and the definition closed
+    expect(page.locator("#definition")).to_be_hidden()
     expect(page.locator("#lesson")).to_be_hidden()
     expect(page.locator("#ctl-cell")).to_have_value("gru")
     assert page.errors == []  # type: ignore[attr-defined]

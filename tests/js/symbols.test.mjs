@@ -9,7 +9,7 @@ const defs = (text, cell) => symbolParts(text, { cell }).filter((p) => p.def).ma
 
 test("the step captions' symbols: C, the zero of s₀, and no word mistaken for one", () => {
   assert.deepEqual(defs("Term k = 1: C₃,₁ = ∂E₃/∂s₁ · ∂s₁/∂W is added to the sums. Its Ws term is 0: s₀ = 0, no earlier state."),
-    [["C₃,₁", "C"], ["s₀ = 0", "zero_s0"]]);
+    [["C₃,₁", "C"], ["∂E₃/∂s₁", "sigma"], ["s₀ = 0", "zero_s0"]]);
   assert.deepEqual(defs("Check the gradients: Computed in 12 ms."), []);
 });
 
@@ -18,6 +18,7 @@ test("a spectral norm keeps the symbols inside it", () => {
   assert.equal(part.def, "norm2");
   assert.deepEqual(part.inner.filter((p) => p.def).map((p) => p.def), ["jacobian"]);
   assert.deepEqual(symbolKeys("ρ(Ws)·γ > 1 and ‖Ws‖₂, ‖Cᵂˢₜ,ₖ‖"), ["rho", "gamma", "norm2", "C"]);
+  assert.deepEqual(symbolKeys("‖∂E_T/∂s_k‖ against T − k, ‖∂E₃/∂s₁‖ but not ∂E₃/∂Ws"), ["sigma"]);
 });
 
 test("σ( is the gate's logistic function, σ alone the error at the state", () => {

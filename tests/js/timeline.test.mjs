@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { buildTimeline, droppedKs, runningSums, stepFocus, termPath } from "../../static/js/timeline.js";
+import {
+  buildTimeline, droppedEdges, droppedKs, runningSums, stepFocus, stepWeights, termPath,
+} from "../../static/js/timeline.js";
 import { chosenStep, viewModel } from "../../static/js/viewmodel.js";
 
 const golden = JSON.parse(readFileSync(new URL("../data/bptt-golden.json", import.meta.url), "utf8"));
@@ -118,4 +120,42 @@ test("the folded view lights the cell's part of each step and names the step", a
 test("an overflowed value (null in the JSON) has a NaN norm, not 0", async () => {
   const { norm } = await import("../../static/js/terms.js");
   assert.ok(Number.isNaN(norm([[1, null]])));
+});
+
+// ---------------------------------------------------------------- arrow widths (the page and the widget)
+
+const cells = JSON.parse(readFileSync(new URL("../data/cells-golden.json", import.meta.url), "utf8"));
+
+/** A gated golden case as the page's view-model (the cell from the request's model). */
+function gated(name) {
+  const c = cells.cases.find((x) => x.name === name) ?? cells.cases.find((x) => x.request.model.cell === name);
+  return viewModel({ ...c.expected, T: c.request.inputs.length, weights: c.request.model.weights }, { model: c.request.model });
+}
+
+test("arrow widths: none forward, Wy_t from the loss on, each crossed edge by its error's norm", () => {
+  for (const cell of ["rnn", "lstm", "gru"]) {
+    const vm = cell === "rnn" ? response(golden.cases[0]) : gated(cell);
+    const t = vm.lossSteps.at(-1);
+    const steps = buildTimeline(vm, { t, mode: "one" });
+    assert.equal(stepWeights(vm, steps[1]).size, 0, cell);
+    assert.deepEqual([...stepWeights(vm, steps.find((s) => s.kind === "loss")).keys()], [`Wy_${t}`]);
+    const term = steps.filter((s) => s.kind === "term").at(-1); // the oldest term: every edge crossed
+    const w = stepWeights(vm, term);
+    for (const k of vm.keptKs(t)) {
+      assert.equal(w.get(`Ws_${k}`).norm, vm.deltaNorm(t, k), `${cell} Ws_${k}`);
+      assert.equal(w.get(`Wx_${k}`).norm, vm.deltaNorm(t, k));
+      if (cell === "lstm") {
+        assert.equal(w.get(`f_${k}`).norm, vm.kappaNorm(t, k)); // the cell-state rail: ‖κ_{t,k}‖
+        assert.equal(w.get(`o_${k}`).norm, vm.deltaNorm(t, k));
+      } else assert.ok(!w.has(`f_${k}`));
+      if (cell === "gru") assert.equal(w.get(`z_${k}`).norm, vm.sigmaNorm(t, k));
+      else assert.ok(!w.has(`z_${k}`));
+    }
+  }
+});
+
+test("truncation cuts Ws, Wx, f and z of each dropped step", () => {
+  assert.deepEqual(droppedEdges(4, 2), ["Ws_1", "Wx_1", "f_1", "z_1", "Ws_2", "Wx_2", "f_2", "z_2"]);
+  assert.deepEqual(droppedEdges(4, 0), []);
+  assert.deepEqual(droppedEdges(null, 2), []);
 });

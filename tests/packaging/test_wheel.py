@@ -67,6 +67,14 @@ def test_the_wheel_holds_every_package_and_every_page_file(wheel: Path) -> None:
     assert not any(n.startswith(("static/", "templates/", "tests/")) for n in names)
 
 
+def test_the_wheel_installs_two_top_level_packages_app_and_bptt_explorer(wheel: Path) -> None:
+    """The server's app (a top-level name of the fixed layout: README, packaging notes) and the
+    import name bptt_explorer, nothing else beside its dist-info."""
+    names = zipfile.ZipFile(wheel).namelist()
+    top = {n.split("/", 1)[0] for n in names if not n.split("/", 1)[0].endswith(".dist-info")}
+    assert top == {"app", "bptt_explorer"}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
