@@ -229,8 +229,15 @@ function bindControls() {
   $("#ctl-speed").addEventListener("change", (ev) => setState({ speed: Number(ev.target.value) }, { push: false }));
   $("#btn-follow").addEventListener("click", () => setState({ follow: store.get().state.follow ? 0 : 1 }));
   $("#btn-fit").addEventListener("click", () => setState({ fit: store.get().state.fit ? 0 : 1 }));
-  window.addEventListener("popstate", () => controller.fromUrl(location.hash));
-  window.addEventListener("hashchange", () => controller.fromUrl(location.hash));
+  // a link pasted or back / forward: a step's URL still waiting to be written is dropped
+  const fromUrl = () => {
+    clearTimeout(url.timer);
+    url.timer = 0;
+    url.pending = null;
+    controller.fromUrl(location.hash);
+  };
+  window.addEventListener("popstate", fromUrl);
+  window.addEventListener("hashchange", fromUrl);
   document.addEventListener("keydown", onKey);
   document.addEventListener("click", (ev) => {
     if (!ev.target.closest("#popover, [data-term], [data-node], [data-edge]")) hidePopover();
