@@ -142,7 +142,6 @@ def test_a_trained_view_is_copied_with_its_weights(
     page.click("#train-step")
     expect(page.locator("#train-panel")).to_have_attribute("data-step", "1")
     # the graph follows the trained weights (at most once a second): their request, then quiet
-    page.wait_for_function("() => document.body.dataset.step !== undefined")
     for _ in range(50):
         if rec.graph and "weights" in rec.graph[-1]["model"]:
             break
