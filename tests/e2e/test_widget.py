@@ -27,7 +27,8 @@ pytest.importorskip("notebook", reason="notebook (Jupyter Notebook 7) is not ins
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# screenshots go to a temporary folder; WIDGET_SHOTS=docs/screenshots refreshes the documented ones
+SCREENSHOTS = Path(os.environ["WIDGET_SHOTS"]) if os.environ.get("WIDGET_SHOTS") else None
 # the front ends: the command that serves it, the URL of a notebook, the screenshots' name
 FRONTENDS = {
     # a workspace of its own per notebook: JupyterLab reopens no tab of an earlier test
@@ -196,7 +197,7 @@ def run_cell(cell: Locator, page: Page) -> None:
 
 @pytest.mark.parametrize(("jupyter", "cell"), RUNS, indirect=["jupyter"])
 def test_the_widget_steps_term_by_term_on_a_key_press(
-    page: Page, jupyter: tuple[str, str], live_server: str, cell: str
+    page: Page, jupyter: tuple[str, str], live_server: str, cell: str, tmp_path: Path
 ) -> None:
     frontend, base = jupyter
     slow = 60_000  # Jupyter on a busy 2-core machine can take a while to open a notebook
@@ -254,9 +255,10 @@ def test_the_widget_steps_term_by_term_on_a_key_press(
     for W in ("Ws", "Wx"):
         shown = json.loads(widget.locator(f"#acc-{W}").get_attribute("data-values") or "[]")
         np.testing.assert_allclose(shown, grads[W], rtol=1e-12, atol=1e-15, err_msg=W)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shots = SCREENSHOTS or tmp_path
+    shots.mkdir(parents=True, exist_ok=True)
     widget.locator(".acc-panel").scroll_into_view_if_needed()  # the sums, under the graph
-    page.screenshot(path=str(SCREENSHOTS / f"widget-{FRONTENDS[frontend][2]}-{cell}-1280x720.png"))
+    page.screenshot(path=str(shots / f"widget-{FRONTENDS[frontend][2]}-{cell}-1280x720.png"))
 
     # the step travelled back to the kernel: the next cell prints it
     run_cell(notebook.locator(".jp-Notebook .jp-Cell").nth(1), page)
