@@ -154,6 +154,10 @@ def total_deltas(cell: Cell, w: Weights, local: object, inject: Array) -> tuple[
 
     inject (T, S) is ε_k Wyᵀ [k ∈ L] (zero in the c part): λ_k = inject_k + λ_{k+1} J_{k+1}ᵀ.
     """
+    totals = getattr(cell, "totals", None)  # a cell's own loop of the same rules, if it has one
+    if totals is not None:
+        result: tuple[Array, Array] = totals(w, local, inject)
+        return result
     T, S = inject.shape
     GH = w.Ws.shape[1]
     ds = np.zeros((T, GH))  # (T, G·H)
