@@ -112,7 +112,8 @@ def _null_counts(
         values = getattr(flow, name)
         sent.append((f"flow.{name}", None if values is None else values[kept_tk]))
     if with_jacobian:
-        sent.append(("flow.jacobian", flow.jacobian[np.tri(T, dtype=bool)]))
+        on_or_below = np.arange(T)[:, None] >= np.arange(T)  # (T, T) k ≤ t
+        sent.append(("flow.jacobian", flow.jacobian[on_or_below]))
     if terms is not None:
         sent.append(("terms[].E", E[steps - 1]))
         sent += [(f"terms[].dE_d{name}", g) for name, g in terms.per_step.as_dict().items()]

@@ -231,5 +231,6 @@ def _jacobian_norms_one_batch(J: Array) -> Array:
             np.matmul(P[prev : prev + n - 1], J[t - 1], out=P[start : start + n - 1])
             P[start + n - 1] = J[t - 1]  # P_{t,t-1} = J_t
             prev, start = start, start + n
-        norms[np.tri(T, k=-1, dtype=bool)] = spectral_norms(P)
+        below = np.arange(T)[:, None] > np.arange(T)  # (T, T) k < t
+        norms[below] = spectral_norms(P)
     return norms
