@@ -99,14 +99,21 @@ class LSTMCell:
                 np.add(ig, fc, out=c_t)  # c_t = f ⊙ c_{t-1} + i ⊙ g
                 np.tanh(c_t, out=tanh_c)
                 np.multiply(sig_o, tanh_c, out=s_t)  # s_t = o ⊙ tanh(c_t)
-            th = _swap_go(rows[:T, : 4 * H], H)  # (T, 4H) tanh(a_t ⊙ half), blocks i, f, g, o
-            act = 0.5 * th + 0.5  # (T, 4H) the same ½ + ½ tanh as in the loop
-            act[:, 2 * H : 3 * H] = th[:, 2 * H : 3 * H]  # g = tanh(a^g)
-            a = _swap_go(a_half, H) / _half(H)  # (T, 4H) the pre-activations (exact scaling)
+            # the gates stay where the loop wrote them (views in loop order i, f, o, g), the
+            # same ½ + ½ tanh taken in place: a (T, 4H) temporary costs more here in fresh
+            # pages than the arithmetic
+            act = rows[:T, : 4 * H]  # (T, 4H) tanh(a_t ⊙ half) → the gates, loop order
+            np.multiply(act[:, : 3 * H], 0.5, out=act[:, : 3 * H])
+            act[:, : 3 * H] += 0.5  # σ blocks i, f, o; g = tanh(a^g) as it is
+            a = np.empty((T, 4 * H))  # (T, 4H) the pre-activations a_t, blocks i, f, g, o
+            np.multiply(a_half[:, : 2 * H], 2.0, out=a[:, : 2 * H])  # undoes the ½ (exact)
+            np.multiply(a_half[:, 2 * H : 3 * H], 2.0, out=a[:, 3 * H :])
+            a[:, 2 * H : 3 * H] = a_half[:, 3 * H :]
             s = np.ascontiguousarray(inputs[:, :H])  # (T+1, H), s[0] is s_0
             c = np.ascontiguousarray(rows[:, 4 * H :])  # (T+1, H), c[0] is c_0
             out, y = output_of(config, w, s[1:])  # (T, n_out) each
-        gates = {name: act[:, j * H : (j + 1) * H] for j, name in enumerate("ifgo")}
+        at = {"i": 0, "f": 1, "g": 3, "o": 2}  # each gate's block in the loop's order
+        gates = {name: act[:, at[name] * H : (at[name] + 1) * H] for name in "ifgo"}
         return Forward(x=x, z=a, s=s, o=out, y=y, cell="lstm", gates=gates, c=c)
 
     def local(self, config: RNNConfig, w: Weights, fwd: Forward) -> Local:
