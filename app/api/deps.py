@@ -13,7 +13,6 @@ async def get_app_settings(request: Request) -> Settings:
     """The Settings the app was created with (`create_app(settings)`), for reading limits.
 
     Use as `settings: Annotated[Settings, Depends(get_app_settings)]`. A coroutine, so FastAPI
-    calls it on the event loop: a plain function costs every request a worker-thread hop of its
-    own before the handler's.
+    calls it on the event loop: a plain function would cost every request a worker-thread hop.
     """
     return cast(Settings, request.app.state.settings)
