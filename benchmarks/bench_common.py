@@ -32,3 +32,22 @@ def median_time(fn: Callable[[], object], repeats: int) -> float:
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
+
+
+def interleaved_times(fns: list[Callable[[], object]], repeats: int) -> list[list[float]]:
+    """Wall times of each fn over `repeats` rounds, the fns taking turns within every round
+    (after one warm-up each): on a shared machine they then see the same load."""
+    for fn in fns:
+        fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, out in zip(fns, times, strict=True):
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+    return times
+
+
+def paired_ratio(ours: list[float], theirs: list[float]) -> float:
+    """Median over the rounds of ours/theirs, each round's two times taken back to back."""
+    return statistics.median(a / b for a, b in zip(ours, theirs, strict=True))

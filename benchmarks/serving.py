@@ -86,8 +86,13 @@ def wait_healthy(url: str, timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def serve(workers: int = 1, env: dict[str, str] | None = None) -> Iterator[str]:
-    """uvicorn app.main:app with `workers` processes on a free loopback port; its base URL."""
+def serve(
+    workers: int = 1, env: dict[str, str] | None = None, pids: list[int] | None = None
+) -> Iterator[str]:
+    """uvicorn app.main:app with `workers` processes on a free loopback port; its base URL.
+
+    `pids`, when given, receives the server's process id (with one worker, the one serving).
+    """
     port = free_port()
     command = [
         sys.executable,
@@ -106,6 +111,8 @@ def serve(workers: int = 1, env: dict[str, str] | None = None) -> Iterator[str]:
     ]
     environment = {**os.environ, "BPTT_LOG_LEVEL": "warning", **(env or {})}
     server = subprocess.Popen(command, cwd=ROOT, env=environment, start_new_session=True)
+    if pids is not None:
+        pids.append(server.pid)
     url = f"http://{HOST}:{port}"
     try:
         wait_healthy(url)
@@ -199,6 +206,12 @@ def run_wrk(
         p99_ms=data["p99_us"] / 1000,
         max_ms=data["max_us"] / 1000,
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds the process has used so far, every thread (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def load_average() -> str:

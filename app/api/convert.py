@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Any
 
@@ -91,8 +92,21 @@ def model_from_spec(
         check_model_limits(spec, settings)
     config = config_from_spec(spec)
     if spec.weights is None:
-        return config, init_params(config, spec.seed, spec.ws_spectral_radius)
+        return config, seeded_params(config, spec.seed, spec.ws_spectral_radius)
     return config, params_from_weights(config, spec.weights)
+
+
+def seeded_params(config: RNNConfig, seed: int, radius: float | None) -> RNNParams:
+    """init_params(config, seed, radius), drawn once per distinct request and copied after:
+    drawing costs about as much as the whole lecture-size forward pass."""
+    drawn = _seeded_once(config, seed, radius)
+    return RNNParams(**{name: a.copy() for name, a in drawn.as_dict().items()})
+
+
+@functools.lru_cache(maxsize=256)
+def _seeded_once(config: RNNConfig, seed: int, radius: float | None) -> RNNParams:
+    """init_params, remembered (its arrays never leave this module uncopied)."""
+    return init_params(config, seed, radius)
 
 
 def config_from_spec(spec: ModelSpec) -> RNNConfig:

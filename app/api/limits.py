@@ -180,6 +180,21 @@ def bptt_seconds(s: Shape, with_jacobian: bool, c: Constants | None = None) -> f
     return seconds
 
 
+def forward_work_seconds(s: Shape) -> float:
+    """forward_seconds without the per-request constant: what the sizes add."""
+    return forward_seconds(s) - COSTS[s.cell].a_req
+
+
+def bptt_work_seconds(s: Shape, with_jacobian: bool) -> float:
+    """bptt_seconds without the per-request constant: what the sizes add."""
+    return bptt_seconds(s, with_jacobian) - COSTS[s.cell].b_req
+
+
+def gradcheck_work_seconds(s: Shape) -> float:
+    """gradcheck_seconds without the per-request constant: what the sizes add."""
+    return gradcheck_seconds(s) - COSTS[s.cell].g_req
+
+
 def gradcheck_seconds(s: Shape, c: Constants | None = None) -> float:
     """Estimated CPU seconds of /api/gradcheck: two forward passes per weight."""
     c = c or COSTS[s.cell]

@@ -273,8 +273,10 @@ def _terms(problem: Problem, fwd: Forward, sweep: Sweep, eps: Array) -> Terms:
     delta_s = sweep.delta_s[rows, ks]  # (N, G·H)
     delta_x = delta_s if sweep.delta_x is sweep.delta_s else sweep.delta_x[rows, ks]
     with np.errstate(all="ignore"):
-        C_Ws = np.einsum("na,nb->nab", fwd.s[ks], delta_s)  # (N, H, G·H)   s_{k-1}ᵀ δ^s
-        C_Wx = np.einsum("na,nb->nab", fwd.x[ks], delta_x)  # (N, n_in, G·H) x_kᵀ δ^x
+        C_Ws = fwd.s[ks][:, :, None] * delta_s[:, None, :]  # (N, H, G·H)   s_{k-1}ᵀ δ^s
+        C_Wx = fwd.x[ks][:, :, None] * delta_x[:, None, :]  # (N, n_in, G·H) x_kᵀ δ^x
+        C_Ws += 0.0  # −0.0 → 0.0, as a sum of products writes a zero (every other value kept)
+        C_Wx += 0.0
     return Terms(
         row=rows.astype(np.int64),
         k=(ks + 1).astype(np.int64),

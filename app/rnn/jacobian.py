@@ -41,10 +41,21 @@ def spectral_norms(M: Array) -> Array:
     out = np.full(M.shape[0], np.nan)  # (n,)
     if M.shape[0] == 0:
         return out
-    ok = np.isfinite(M).all(axis=(1, 2))
-    if not ok.any():
-        return out
-    Mok = M[ok]
+    with np.errstate(all="ignore"):
+        scale = np.max(np.abs(M.reshape(M.shape[0], -1)), axis=1)  # (n,) NaN propagates
+        ok = np.isfinite(scale)  # every entry finite ⇔ the largest |entry| is finite
+        if not ok.any():
+            return out
+        Mok, scale = (M, scale) if ok.all() else (M[ok], scale[ok])
+        safe = np.where(scale > 0.0, scale, 1.0)
+        unit = Mok / safe[:, None, None]
+        if unit.shape[1] == 1 or unit.shape[2] == 1:
+            norms = np.sqrt(np.sum(unit**2, axis=(1, 2)))  # a vector: its Euclidean norm
+        else:
+            norms = np.linalg.svd(unit, compute_uv=False)[:, 0]
+        out[ok] = np.where(scale > 0.0, norms * scale, 0.0)
+    return out
+    Mok = M if ok.all() else M[ok]
     scale = np.max(np.abs(Mok), axis=(1, 2))  # (m,)
     safe = np.where(scale > 0.0, scale, 1.0)
     with np.errstate(all="ignore"):
@@ -209,13 +220,17 @@ def _jacobian_norms_one_batch(J: Array) -> Array:
     T, H = J.shape[0], J.shape[1]
     norms = np.full((T, T), np.nan)  # (T, T)
     np.fill_diagonal(norms, 1.0)  # P_{t,t} = I
-    stacks = []
-    stack = np.empty((0, H, H))  # (t-1, H, H): P_{t,k} for k = 1..t-1
+    if T < 2:
+        return norms
+    # every P_{t,k}, t = 2..T, k = 1..t-1, row by row: the order a lower-triangle mask walks
+    P = np.empty((T * (T - 1) // 2, H, H))  # (T(T-1)/2, H, H)
+    start = prev = 0  # where the products of t and of t - 1 begin
     with np.errstate(all="ignore"):
         for t in range(2, T + 1):
-            stack = np.concatenate([stack @ J[t - 1], J[t - 1][None]])  # P_{t,k} = P_{t-1,k} J_t
-            stacks.append(stack)
-        if stacks:
-            # tril_indices walks (t, k < t) row by row: the order the stacks were made in
-            norms[np.tril_indices(T, -1)] = spectral_norms(np.concatenate(stacks))
+            n = t - 1  # products P_{t,k}, k = 1..t-1
+            np.matmul(P[prev : prev + n - 1], J[t - 1], out=P[start : start + n - 1])
+            P[start + n - 1] = J[t - 1]  # P_{t,t-1} = J_t
+            prev, start = start, start + n
+        below = np.arange(T)[:, None] > np.arange(T)  # (T, T) k < t
+        norms[below] = spectral_norms(P)
     return norms

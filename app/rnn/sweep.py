@@ -42,6 +42,21 @@ def window(steps: NDArray[np.int64], k: int, truncate: int | None) -> tuple[int,
     return lo, int(np.searchsorted(steps, k + truncate - 1, side="right"))
 
 
+def windows(steps: NDArray[np.int64], T: int, truncate: int | None) -> tuple[list[int], list[int]]:
+    """window(steps, k, truncate) for every k = 1..T at once: the lists lo, hi."""
+    ks = np.arange(1, T + 1)  # (T,)
+    lo = np.searchsorted(steps, ks, side="left")  # (T,)
+    if truncate is None:
+        return lo.tolist(), [len(steps)] * T
+    return lo.tolist(), np.searchsorted(steps, ks + truncate - 1, side="right").tolist()
+
+
+def row_norms(a: Array) -> Array:
+    """‖a[..., :]‖ over the last axis: the same sums, in the same order, as np.linalg.norm."""
+    norms: Array = np.sqrt(np.add.reduce(a * a, axis=-1))
+    return norms
+
+
 def term_sweep(
     cell: Cell,
     w: Weights,
@@ -53,7 +68,11 @@ def term_sweep(
     norms: bool = True,
     record: bool = False,
 ) -> Sweep:
-    """Every kept term of every loss step: carry_tt (L, S) is λ_{t,t} = [ε_t Wyᵀ(, 0)]."""
+    """Every kept term of every loss step: carry_tt (L, S) is λ_{t,t} = [ε_t Wyᵀ(, 0)].
+
+    With record, each step's δ is written straight into the recorded (L, T, G·H) array and
+    the norms are taken once from the recorded terms after the walk; without, step by step.
+    """
     L, S = carry_tt.shape
     GH = w.Ws.shape[1]
     H = w.Ws.shape[0]
@@ -61,7 +80,8 @@ def term_sweep(
     kept = np.zeros((L, T), dtype=bool)  # (L, T)
     ds_sum = np.zeros((T, GH))  # (T, G·H)
     dx_sum = ds_sum  # the same array until a cell's δ^x differs from δ^s
-    if norms:
+    step_norms = norms and not record
+    if step_norms:
         sig_n = np.full((T, T), np.nan)  # (T, T)
         kap_n = np.full((T, T), np.nan) if lstm else None  # (T, T)
         ds_n = np.full((T, T), np.nan)  # (T, T)
@@ -71,36 +91,40 @@ def term_sweep(
     delta_s = np.zeros((L, T, GH)) if record else None  # (L, T, G·H)
     delta_x = delta_s
     cur = np.zeros((L, S))  # (L, S) λ_{t,k} of every loss step, walked back in k
+    los, his = windows(steps, T, truncate)
+    first_step = steps.tolist()
     with np.errstate(all="ignore"):
         for k in range(T, 0, -1):
-            lo, hi = window(steps, k, truncate)
+            lo, hi = los[k - 1], his[k - 1]
             if lo == hi:
                 continue
+            if first_step[lo] == k:  # steps ascend: only row lo can have t = k, and it starts
+                cur[lo] = carry_tt[lo]
             rows = steps[lo:hi] - 1  # t - 1 of the rows whose term k is kept
-            starts = rows == k - 1
-            cur[lo:hi][starts] = carry_tt[lo:hi][starts]
-            back = cell.back(w, local, k, cur[lo:hi])
+            out = delta_s[lo:hi, k - 1] if delta_s is not None else None
+            back = cell.back(w, local, k, cur[lo:hi], out)
             split = back.delta_x is not back.delta_s
             if split and dx_sum is ds_sum:
                 dx_sum = np.zeros((T, GH))  # (T, G·H)
-                if norms:
+                if step_norms:
                     dx_n = np.full((T, T), np.nan)  # (T, T)
                 if record:
                     delta_x = np.zeros((L, T, GH))  # (L, T, G·H)
             kept[lo:hi, k - 1] = True
-            if norms:
-                sig_n[rows, k - 1] = np.linalg.norm(back.sigma, axis=1)
-                ds_n[rows, k - 1] = np.linalg.norm(back.delta_s, axis=1)
+            if step_norms:
+                sig_n[rows, k - 1] = row_norms(back.sigma)
+                ds_n[rows, k - 1] = row_norms(back.delta_s)
                 if split:
-                    dx_n[rows, k - 1] = np.linalg.norm(back.delta_x, axis=1)
+                    dx_n[rows, k - 1] = row_norms(back.delta_x)
                 if kap_n is not None and back.kappa is not None:
-                    kap_n[rows, k - 1] = np.linalg.norm(back.kappa, axis=1)
-            ds_sum[k - 1] = back.delta_s.sum(axis=0)
+                    kap_n[rows, k - 1] = row_norms(back.kappa)
+            np.add.reduce(back.delta_s, axis=0, out=ds_sum[k - 1])
             if split:
-                dx_sum[k - 1] = back.delta_x.sum(axis=0)
+                np.add.reduce(back.delta_x, axis=0, out=dx_sum[k - 1])
             if sigma is not None and delta_s is not None and delta_x is not None:
                 sigma[lo:hi, k - 1] = back.sigma
-                delta_s[lo:hi, k - 1] = back.delta_s
+                if back.delta_s is not out:
+                    delta_s[lo:hi, k - 1] = back.delta_s
                 if split:
                     delta_x[lo:hi, k - 1] = back.delta_x
                 if kappa is not None and back.kappa is not None:
@@ -108,7 +132,21 @@ def term_sweep(
             cur[lo:hi] = back.carry  # λ_{t,k-1}
     if not norms:
         return Sweep(ds_sum, dx_sum, kept)
+    if not step_norms:
+        assert sigma is not None and delta_s is not None and delta_x is not None
+        sig_n = _kept_norms(sigma, kept, steps, T)
+        ds_n = _kept_norms(delta_s, kept, steps, T)
+        dx_n = ds_n if delta_x is delta_s else _kept_norms(delta_x, kept, steps, T)
+        kap_n = None if kappa is None else _kept_norms(kappa, kept, steps, T)
     return Sweep(ds_sum, dx_sum, kept, sig_n, kap_n, ds_n, dx_n, sigma, kappa, delta_s, delta_x)
+
+
+def _kept_norms(terms: Array, kept: NDArray[np.bool_], steps: NDArray[np.int64], T: int) -> Array:
+    """(T, T) ‖terms[i, k-1]‖ at [t_i - 1, k - 1] where kept, NaN elsewhere."""
+    norms = np.full((T, T), np.nan)  # (T, T)
+    with np.errstate(all="ignore"):
+        norms[steps - 1] = np.where(kept, row_norms(terms), np.nan)
+    return norms
 
 
 def total_deltas(cell: Cell, w: Weights, local: object, inject: Array) -> tuple[Array, Array]:
@@ -116,6 +154,10 @@ def total_deltas(cell: Cell, w: Weights, local: object, inject: Array) -> tuple[
 
     inject (T, S) is ε_k Wyᵀ [k ∈ L] (zero in the c part): λ_k = inject_k + λ_{k+1} J_{k+1}ᵀ.
     """
+    totals = getattr(cell, "totals", None)  # a cell's own loop of the same rules, if it has one
+    if totals is not None:
+        result: tuple[Array, Array] = totals(w, local, inject)
+        return result
     T, S = inject.shape
     GH = w.Ws.shape[1]
     ds = np.zeros((T, GH))  # (T, G·H)

@@ -5,10 +5,20 @@ from __future__ import annotations
 import threading
 import time
 
+import anyio
 import pytest
+from fastapi import Request, Response
 from fastapi.testclient import TestClient
 
-from app.api.compute import ClientGone, ComputeSlots, ServerBusy, step_hook
+from app.api.compute import (
+    INLINE_SECONDS,
+    ClientGone,
+    ComputeSlots,
+    ServerBusy,
+    compute_slot,
+    run_compute,
+    step_hook,
+)
 from app.config import Settings
 from app.main import create_app
 
@@ -90,3 +100,46 @@ def test_an_invalid_request_never_waits_for_a_slot() -> None:
     app.state.compute_slots.acquire(threading.Event())  # all slots taken, no waiting line
     response = TestClient(app).post("/api/bptt", json={"inputs": [[1.0]], "targets": [[0.0, 1.0]]})
     assert response.status_code == 422, "validated before a slot is asked for"
+
+
+def where_work_runs(seconds: float, slot_taken: bool) -> tuple[threading.Thread, bool]:
+    """Run run_compute(seconds) once; the thread the work ran in, and whether a slot was free
+    to anyone else while it ran."""
+    app = create_app(Settings(max_concurrent_compute=1, max_waiting_compute=4, log_level="warning"))
+    slots: ComputeSlots = app.state.compute_slots
+    request = Request({"type": "http", "app": app, "state": {}})
+    seen: dict[str, object] = {}
+
+    def work() -> Response:
+        with compute_slot(request):  # the route's own slot: taken once, never twice
+            seen["thread"] = threading.current_thread()
+            free = slots.try_acquire()
+            if free:
+                slots.release()
+            seen["free"] = free
+        return Response()
+
+    if slot_taken:
+        slots.acquire(threading.Event())
+        threading.Timer(0.2, slots.release).start()  # the other computation ends
+    anyio.run(run_compute, request, seconds, work)
+    assert slots.try_acquire(), "the slot is given back"
+    return seen["thread"], bool(seen["free"])  # type: ignore[return-value]
+
+
+def test_cheap_work_runs_on_the_event_loop_holding_the_slot() -> None:
+    thread, free = where_work_runs(INLINE_SECONDS / 2, slot_taken=False)
+    assert thread is threading.current_thread(), "no hop to a worker thread"
+    assert not free, "it holds the slot while it runs"
+
+
+def test_costly_work_runs_in_a_worker_thread() -> None:
+    thread, free = where_work_runs(INLINE_SECONDS * 2, slot_taken=False)
+    assert thread is not threading.current_thread()
+    assert not free
+
+
+def test_cheap_work_waits_in_a_worker_thread_when_the_slot_is_taken() -> None:
+    thread, free = where_work_runs(INLINE_SECONDS / 2, slot_taken=True)
+    assert thread is not threading.current_thread(), "the event loop never waits for a slot"
+    assert not free

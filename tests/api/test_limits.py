@@ -119,3 +119,14 @@ def test_the_routes_refuse_before_computing(path: str, body: dict, field: str) -
     assert detail["loc"] == ["body", field]
     assert "would pass" in detail["msg"]
     assert "BPTT_MAX_" in detail["msg"]
+
+
+def test_the_lecture_size_is_priced_for_the_event_loop_and_large_requests_are_not() -> None:
+    from app.api.compute import INLINE_SECONDS
+
+    lecture = limits.Shape(T=10, n_in=1, n_hidden=8, n_out=1, loss_steps=10)
+    assert limits.bptt_work_seconds(lecture, with_jacobian=True) <= INLINE_SECONDS
+    assert limits.forward_work_seconds(lecture) <= INLINE_SECONDS
+    for large in (replace(lecture, T=200, n_hidden=64), replace(lecture, cell="lstm", T=30)):
+        assert limits.bptt_work_seconds(large, with_jacobian=True) > INLINE_SECONDS
+    assert limits.gradcheck_work_seconds(replace(lecture, n_hidden=32)) > INLINE_SECONDS

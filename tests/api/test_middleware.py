@@ -94,3 +94,12 @@ def test_access_log_is_one_json_line(
     assert line["method"] == "GET" and line["path"] == "/api/_probe/timed"
     assert line["status"] == 200 and line["request_id"] == "log-1"
     assert line["duration_ms"] >= line["compute_ms"] >= 45.0
+
+
+def test_fresh_request_ids_are_sane_and_never_repeat(probe_client: TestClient) -> None:
+    from app.api.middleware.access import _SANE_REQUEST_ID
+
+    ids = [probe_client.get("/api/health").headers["x-request-id"] for _ in range(50)]
+    assert len(set(ids)) == len(ids)
+    assert all(_SANE_REQUEST_ID.fullmatch(i) for i in ids)
+    assert len({i.split("-")[0] for i in ids}) == 1, "one process, one prefix"

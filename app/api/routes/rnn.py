@@ -1,8 +1,9 @@
 """POST /api/forward, /api/bptt, /api/gradcheck: the lecture's RNN and BPTT over REST (api.md).
 
-Handlers are plain `def` (FastAPI runs them in the thread pool, off the event loop). Each one
-checks the Settings' limits, converts the request to arrays, then takes a compute slot (so a
-request that fails validation never queues), runs the NumPy core inside
+Each handler prices its request by the cost model from the validated body's sizes, and
+`run_compute` runs the work on the event loop (small requests, a slot free now) or in a worker
+thread. The work checks the Settings' limits, converts the request to arrays, then takes a
+compute slot (so a request that fails validation never queues), runs the NumPy core inside
 `compute_timer` (the Server-Timing header; list building and JSON encoding are not counted),
 and answers with the dict of `app.api.convert` encoded by orjson. The response models
 document the answer in OpenAPI; re-validating megabytes of floats against them on every
@@ -18,7 +19,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.api import convert, limits
-from app.api.compute import compute_slot
+from app.api.compute import compute_slot, run_compute
 from app.api.deps import get_app_settings
 from app.api.responses import json_response
 from app.api.schemas import (
@@ -48,8 +49,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/forward", response_model=ForwardResponse, responses=ERROR_RESPONSES)
-def run_forward(body: ForwardRequest, request: Request, settings: AppSettings) -> Response:
+async def run_forward(body: ForwardRequest, request: Request, settings: AppSettings) -> Response:
     """Run the forward pass z_t, s_t, y_t (and E_t, E when targets are given)."""
+    seconds = limits.forward_work_seconds(limits.shape_of(body.model, len(body.inputs)))
+    return await run_compute(request, seconds, lambda: forward_work(body, request, settings))
+
+
+def forward_work(body: ForwardRequest, request: Request, settings: Settings) -> Response:
+    """/api/forward once its place is chosen: validate, take a slot, compute, encode."""
     config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
     limits.check_forward(limits.shape_of(body.model, len(x)), settings)
     with compute_slot(request):
@@ -65,8 +72,17 @@ def run_forward(body: ForwardRequest, request: Request, settings: AppSettings) -
 
 
 @router.post("/bptt", response_model=BPTTResponse, responses=ERROR_RESPONSES)
-def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Response:
+async def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Response:
     """Backpropagate through time: every term C_{t,k}, σ, δ, the flow norms and the totals."""
+    T = len(body.inputs)
+    shape = limits.shape_of(body.model, T, body.loss_steps, body.truncate, body.detail)
+    with_jacobian = jacobian_work(T, limits.state_size(shape)) <= settings.max_jacobian_work
+    seconds = limits.bptt_work_seconds(shape, with_jacobian)
+    return await run_compute(request, seconds, lambda: bptt_work(body, request, settings))
+
+
+def bptt_work(body: BPTTRequest, request: Request, settings: Settings) -> Response:
+    """/api/bptt once its place is chosen: validate, take a slot, compute, encode."""
     config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
     convert.check_bptt_work(body, settings)
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
@@ -93,8 +109,17 @@ def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Resp
 
 
 @router.post("/gradcheck", response_model=GradcheckResponse, responses=ERROR_RESPONSES)
-def run_gradcheck(body: GradcheckRequest, request: Request, settings: AppSettings) -> Response:
+async def run_gradcheck(
+    body: GradcheckRequest, request: Request, settings: AppSettings
+) -> Response:
     """Check full-BPTT gradients against central differences (h = 1e-5, float64)."""
+    shape = limits.shape_of(body.model, len(body.inputs), body.loss_steps)
+    seconds = limits.gradcheck_work_seconds(shape)
+    return await run_compute(request, seconds, lambda: gradcheck_work(body, request, settings))
+
+
+def gradcheck_work(body: GradcheckRequest, request: Request, settings: Settings) -> Response:
+    """/api/gradcheck once its place is chosen: validate, take a slot, compute, encode."""
     config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
     limits.check_gradcheck(limits.shape_of(body.model, len(x), body.loss_steps), settings)
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)

@@ -42,9 +42,14 @@ class RNNCell:
             xWx = x @ w.Wx  # (T, H): the input part needs no loop
             if w.bs is not None:
                 xWx = xWx + w.bs
-            for t in range(T):
-                z[t] = xWx[t] + s[t] @ w.Ws
-                s[t + 1] = phi(config.activation, z[t])
+            tanh = config.activation == "tanh"
+            for z_t, xWx_t, s_prev, s_t in zip(z, xWx, s[:-1], s[1:], strict=True):
+                np.matmul(s_prev, w.Ws, out=z_t)
+                z_t += xWx_t  # z_t = x_t Wx + s_{t-1} Ws (+ bs)
+                if tanh:
+                    np.tanh(z_t, out=s_t)
+                else:
+                    s_t[:] = phi(config.activation, z_t)
             o, y = output_of(config, w, s[1:])  # (T, n_out) each
         return Forward(x=x, z=z, s=s, o=o, y=y)
 
