@@ -334,6 +334,11 @@ class BPTTRequest(GradcheckRequest):
     detail: Detail = Field(
         default="full", description='"full": every term; "norms": flow and totals only'
     )
+    jacobian: bool = Field(
+        default=True,
+        description="false: flow.jacobian is left null (no ‖∂s_t/∂s_k‖₂, the costliest part at"
+        " large n_hidden); every other number is the same",
+    )
 
 
 # ---------------------------------------------------------------- responses

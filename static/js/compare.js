@@ -76,7 +76,8 @@ export function labCellBody(body, cell, { act = "tanh", rho = 0 } = {}) {
   if (cell !== "rnn") model.cell = cell;
   if (rho > 0) model.ws_spectral_radius = rho;
   const { c0, ...rest } = body;
-  return { ...rest, model, ...(cell === "lstm" && c0 ? { c0 } : {}), detail: "norms" };
+  // only flow.state is drawn: the Jacobian map would cost seconds at large H (jacobian: false)
+  return { ...rest, model, ...(cell === "lstm" && c0 ? { c0 } : {}), detail: "norms", jacobian: false };
 }
 
 /** ‖∂E_T/∂s_k‖ against T − k from a /api/bptt answer's flow.state (last row). */

@@ -90,6 +90,23 @@ def test_bptt_answer_is_the_python_api(client, cell):
     assert_allclose(sums, answer["terms"][-1]["dE_dWs"], rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("cell", ["rnn", *GATED])
+def test_jacobian_false_leaves_only_flow_jacobian_out(client, cell):
+    """jacobian: false nulls flow.jacobian and changes no other number of the answer."""
+    request = body_for(cell, T=5, detail="norms")
+    if cell == "rnn":
+        request["model"].pop("cell")
+    both = ok(client, "/api/bptt", request)
+    lean = ok(client, "/api/bptt", {**request, "jacobian": False})
+    assert all(v is None for row in lean["flow"]["jacobian"] for v in row)
+    assert any(isinstance(v, float) for row in both["flow"]["jacobian"] for v in row)
+    for name in both["flow"]:
+        if name != "jacobian":
+            assert lean["flow"][name] == both["flow"][name], name
+    assert lean["grads"] == both["grads"] and lean["loss"] == both["loss"]
+    assert lean["steps"] == both["steps"]
+
+
 @pytest.mark.parametrize("cell", GATED)
 def test_forward_and_gradcheck(client, cell):
     """forward sends gates (and c, c0); the gradient check passes below 1e-6 for every weight."""

@@ -20,6 +20,7 @@ test("another cell's lab body keeps the graph's data and drops the trained weigh
   assert.equal(body.targets, graphBody.targets);
   assert.equal(body.truncate, 1);
   assert.equal(body.detail, "norms");
+  assert.equal(body.jacobian, false, "the decay plot needs flow.state only");
   assert.ok(!("c0" in body), "c0 is the LSTM's only");
 });
 

@@ -76,7 +76,9 @@ async def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -
     """Backpropagate through time: every term C_{t,k}, σ, δ, the flow norms and the totals."""
     T = len(body.inputs)
     shape = limits.shape_of(body.model, T, body.loss_steps, body.truncate, body.detail)
-    with_jacobian = jacobian_work(T, limits.state_size(shape)) <= settings.max_jacobian_work
+    with_jacobian = body.jacobian and (
+        jacobian_work(T, limits.state_size(shape)) <= settings.max_jacobian_work
+    )
     seconds = limits.bptt_work_seconds(shape, with_jacobian)
     return await run_compute(request, seconds, lambda: bptt_work(body, request, settings))
 
@@ -87,7 +89,9 @@ def bptt_work(body: BPTTRequest, request: Request, settings: Settings) -> Respon
     convert.check_bptt_work(body, settings)
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
     T = len(x)
-    with_jacobian = jacobian_work(T, config.state_size) <= settings.max_jacobian_work
+    with_jacobian = body.jacobian and (
+        jacobian_work(T, config.state_size) <= settings.max_jacobian_work
+    )
     shape = limits.shape_of(body.model, T, body.loss_steps, body.truncate, body.detail)
     limits.check_bptt(shape, with_jacobian, settings)
     with compute_slot(request) as on_step:
@@ -102,7 +106,7 @@ def bptt_work(body: BPTTRequest, request: Request, settings: Settings) -> Respon
                 c0=convert.c0_array(body.c0),
                 truncate=body.truncate,
                 detail=body.detail,
-                jacobian=convert.jacobian_budget(settings),
+                jacobian=convert.jacobian_budget(settings) if body.jacobian else False,
                 on_step=on_step,  # long Jacobian sweeps let health through, and stop if unheard
             )
         return json_response(convert.bptt_response(params, result))
