@@ -175,6 +175,18 @@ export class LabView {
     return Plotly;
   }
 
+  /** Plotly, or null when it failed to load (said in #lab-status) or `current()` moved on. */
+  async plotlyWhile(current) {
+    const before = current();
+    try {
+      const Plotly = await this.plotly();
+      return current() === before ? Plotly : null; // null: superseded while loading
+    } catch (err) {
+      $("#lab-status").textContent = String(err.message || err);
+      return null;
+    }
+  }
+
   /** The flow plots redrawn at the next animation frame (one redraw for several changes). */
   scheduleFlow() {
     this.dirty = true;
@@ -201,14 +213,8 @@ export class LabView {
     const series = decaySeries(vm);
     const slope = logSlope(series.lag, series.value);
     this.showDiagnostics(vm, slope);
-    let Plotly;
-    try {
-      Plotly = await this.plotly();
-    } catch (err) {
-      $("#lab-status").textContent = String(err.message || err);
-      return;
-    }
-    if (this.store.get().answer !== answer) return; // superseded while loading
+    const Plotly = await this.plotlyWhile(() => this.store.get().answer);
+    if (!Plotly) return;
     const raw = vm.flow[state.flow] ?? Array.from({ length: vm.T }, () => new Array(vm.T).fill(null));
     const mapDiv = $("#flow-map");
     await drawFlowMap(Plotly, mapDiv, { logZ: logGrid(raw), raw, label: FLOW_LABELS[state.flow], jacobian: state.flow === "jacobian" });
@@ -242,14 +248,8 @@ export class LabView {
     const { cells } = this.store.get();
     if (!cells) return;
     showError("err-cells", cells.error ? `The other cells could not be computed: ${cells.error}` : "");
-    let Plotly;
-    try {
-      Plotly = await this.plotly();
-    } catch (err) {
-      $("#lab-status").textContent = String(err.message || err);
-      return;
-    }
-    if (this.store.get().cells !== cells) return; // superseded while loading
+    const Plotly = await this.plotlyWhile(() => this.store.get().cells);
+    if (!Plotly) return;
     const div = $("#flow-cells");
     await drawCellDecay(Plotly, div, cells);
     markPlot(div, { cell: cells.current, axes: { x: "k" } });
