@@ -103,7 +103,7 @@ def test_a_link_with_the_trained_weights_opens_the_same_gradients_in_a_new_page(
     assert len(url) < 8000
     expect(page.locator("#weights-msg")).to_contain_text("after 3 steps")
     # the page's own URL keeps the weights too (its hash is written at most every 200 ms)
-    page.wait_for_function("location.hash.includes('w=')", timeout=5000)
+    page.wait_for_function("() => location.hash.includes('w=')", timeout=5000)
 
     other = fresh.new_page()
     rec2 = Recorder(other)
