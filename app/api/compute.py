@@ -113,16 +113,25 @@ def compute_slot(request: Request) -> Iterator[StepHook]:
 async def run_compute(request: Request, seconds: float, work: Callable[[], Response]) -> Response:
     """work() on the event loop if it is priced under INLINE_SECONDS and a slot is free now
     (held for it: its compute_slot takes no other), else in a worker thread."""
-    slots: ComputeSlots = request.app.state.compute_slots
-    if seconds <= INLINE_SECONDS and slots.try_acquire():
-        state = request.scope.setdefault("state", {})
-        state[HELD] = True
-        try:
-            return work()
-        finally:
-            state[HELD] = False
-            slots.release()
+    response = run_inline(request, seconds, work)
+    if response is not None:
+        return response
     return await run_in_threadpool(work)
+
+
+def run_inline(request: Request, seconds: float, work: Callable[[], Response]) -> Response | None:
+    """work() here, holding a slot, if it is priced under INLINE_SECONDS and a slot is free
+    now; None (nothing run) otherwise."""
+    slots: ComputeSlots = request.app.state.compute_slots
+    if seconds > INLINE_SECONDS or not slots.try_acquire():
+        return None
+    state = request.scope.setdefault("state", {})
+    state[HELD] = True
+    try:
+        return work()
+    finally:
+        state[HELD] = False
+        slots.release()
 
 
 async def client_gone_handler(request: Request, exc: Exception) -> Response:

@@ -3,8 +3,9 @@
 SecurityHeaders → Access (request id, Server-Timing, log, last-resort 500) → HeadAsGet →
 TrustedHost (only when BPTT_ALLOWED_HOSTS is set) → CORS (only when origins are configured) →
 GZip (q-values honoured) → BodyRead (the whole body within a size and a time limit, then the
-connection is watched) → the app. CPU-heavy handlers then take a compute slot
-(app/api/compute.py) once their request is valid.
+connection is watched) → BPTTFastPath (a valid, cheap POST /api/bptt answered without
+FastAPI's request machinery, app/api/fastpath.py) → the app. CPU-heavy handlers then take a
+compute slot (app/api/compute.py) once their request is valid.
 
 Security headers are outermost so that even the last-resort 500 carries them.
 """
@@ -30,6 +31,9 @@ GZIP_MINIMUM_BYTES = 1000
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
     """Add the stack above to `app` (add_middleware puts the last added outermost)."""
+    from app.api.fastpath import BPTTFastPath  # here: it imports the routes, which import us
+
+    app.add_middleware(BPTTFastPath)
     app.add_middleware(
         BodyReadMiddleware,
         max_bytes=settings.max_body_bytes,

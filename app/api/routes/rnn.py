@@ -74,13 +74,18 @@ def forward_work(body: ForwardRequest, request: Request, settings: Settings) -> 
 @router.post("/bptt", response_model=BPTTResponse, responses=ERROR_RESPONSES)
 async def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -> Response:
     """Backpropagate through time: every term C_{t,k}, σ, δ, the flow norms and the totals."""
+    seconds = bptt_price(body, settings)
+    return await run_compute(request, seconds, lambda: bptt_work(body, request, settings))
+
+
+def bptt_price(body: BPTTRequest, settings: Settings) -> float:
+    """The cost model's seconds for a (validated) /api/bptt body: where it may run."""
     T = len(body.inputs)
     shape = limits.shape_of(body.model, T, body.loss_steps, body.truncate, body.detail)
     with_jacobian = body.jacobian and (
         jacobian_work(T, limits.state_size(shape)) <= settings.max_jacobian_work
     )
-    seconds = limits.bptt_work_seconds(shape, with_jacobian)
-    return await run_compute(request, seconds, lambda: bptt_work(body, request, settings))
+    return limits.bptt_work_seconds(shape, with_jacobian)
 
 
 def bptt_work(body: BPTTRequest, request: Request, settings: Settings) -> Response:
