@@ -55,17 +55,6 @@ def spectral_norms(M: Array) -> Array:
             norms = np.linalg.svd(unit, compute_uv=False)[:, 0]
         out[ok] = np.where(scale > 0.0, norms * scale, 0.0)
     return out
-    Mok = M if ok.all() else M[ok]
-    scale = np.max(np.abs(Mok), axis=(1, 2))  # (m,)
-    safe = np.where(scale > 0.0, scale, 1.0)
-    with np.errstate(all="ignore"):
-        unit = Mok / safe[:, None, None]
-        if unit.shape[1] == 1 or unit.shape[2] == 1:
-            norms = np.sqrt(np.sum(unit**2, axis=(1, 2)))  # a vector: its Euclidean norm
-        else:
-            norms = np.linalg.svd(unit, compute_uv=False)[:, 0]
-        out[ok] = np.where(scale > 0.0, norms * scale, 0.0)
-    return out
 
 
 def _orthonormal_rows(Y: Array, fallback: Array) -> Array:
