@@ -16,7 +16,8 @@ The `on_step` hook it yields is passed to long loops (training, gradient checks,
 sweeps). Between steps it hands the GIL over — NumPy on small arrays holds it, and CPython
 gives it to the event loop only every 5 ms switch interval otherwise, so /api/health would
 wait behind every computing thread — and it stops the work with ClientGone as soon as the
-client has disconnected (app/api/middleware/body.py watches the connection).
+client has disconnected: taking a slot starts the watch on the connection
+(app/api/middleware/body.py); work run inline on the event loop needs none.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.api.middleware.body import CLIENT_GONE
+from app.api.middleware.body import CLIENT_GONE, WATCH
 
 StepHook = Callable[[int], None]
 POLL_SECONDS = 0.05  # how often a waiting request looks whether its client is still there
@@ -102,6 +103,9 @@ def compute_slot(request: Request) -> Iterator[StepHook]:
     if state.get(HELD):  # run_compute took it for this request on the event loop
         yield step_hook(gone)
         return
+    watch = state.get(WATCH)
+    if watch is not None:
+        watch()  # from here on, a disconnect sets `gone`
     slots: ComputeSlots = request.app.state.compute_slots
     slots.acquire(gone)
     try:

@@ -187,7 +187,8 @@ def backprop(
     steps = problem.steps
     full = detail == "full"
     carry_tt = _carry_tt(problem, fwd, eps, steps - 1)  # (L, S)
-    sweep = term_sweep(cell, w, local, carry_tt, steps, T, problem.truncate, True, full)
+    sums = problem.truncate is not None  # full BPTT: the efficient recursion's totals below
+    sweep = term_sweep(cell, w, local, carry_tt, steps, T, problem.truncate, True, full, sums)
     if isinstance(jacobian, JacobianBudget):
         with_jacobian = jacobian_work(T, config.state_size) <= jacobian.limit
     else:

@@ -67,17 +67,22 @@ def term_sweep(
     truncate: int | None,
     norms: bool = True,
     record: bool = False,
+    sums: bool = True,
 ) -> Sweep:
     """Every kept term of every loss step: carry_tt (L, S) is λ_{t,t} = [ε_t Wyᵀ(, 0)].
 
     With record, each step's δ is written straight into the recorded (L, T, G·H) array and
     the norms are taken once from the recorded terms after the walk; without, step by step.
+    Without sums, delta_s_sum and delta_x_sum stay zero (full BPTT takes its totals from the
+    efficient recursion).
     """
     L, S = carry_tt.shape
     GH = w.Ws.shape[1]
     H = w.Ws.shape[0]
     lstm = S != H
-    kept = np.zeros((L, T), dtype=bool)  # (L, T)
+    los, his = windows(steps, T, truncate)
+    rows_L = np.arange(L)[:, None]  # (L, 1)
+    kept = (rows_L >= np.array(los)) & (rows_L < np.array(his))  # (L, T) lo_k ≤ i < hi_k
     ds_sum = np.zeros((T, GH))  # (T, G·H)
     dx_sum = ds_sum  # the same array until a cell's δ^x differs from δ^s
     step_norms = norms and not record
@@ -91,7 +96,6 @@ def term_sweep(
     delta_s = np.zeros((L, T, GH)) if record else None  # (L, T, G·H)
     delta_x = delta_s
     cur = np.zeros((L, S))  # (L, S) λ_{t,k} of every loss step, walked back in k
-    los, his = windows(steps, T, truncate)
     first_step = steps.tolist()
     with np.errstate(all="ignore"):
         for k in range(T, 0, -1):
@@ -100,7 +104,6 @@ def term_sweep(
                 continue
             if first_step[lo] == k:  # steps ascend: only row lo can have t = k, and it starts
                 cur[lo] = carry_tt[lo]
-            rows = steps[lo:hi] - 1  # t - 1 of the rows whose term k is kept
             out = delta_s[lo:hi, k - 1] if delta_s is not None else None
             back = cell.back(w, local, k, cur[lo:hi], out)
             split = back.delta_x is not back.delta_s
@@ -110,17 +113,18 @@ def term_sweep(
                     dx_n = np.full((T, T), np.nan)  # (T, T)
                 if record:
                     delta_x = np.zeros((L, T, GH))  # (L, T, G·H)
-            kept[lo:hi, k - 1] = True
             if step_norms:
+                rows = steps[lo:hi] - 1  # t - 1 of the rows whose term k is kept
                 sig_n[rows, k - 1] = row_norms(back.sigma)
                 ds_n[rows, k - 1] = row_norms(back.delta_s)
                 if split:
                     dx_n[rows, k - 1] = row_norms(back.delta_x)
                 if kap_n is not None and back.kappa is not None:
                     kap_n[rows, k - 1] = row_norms(back.kappa)
-            np.add.reduce(back.delta_s, axis=0, out=ds_sum[k - 1])
-            if split:
-                np.add.reduce(back.delta_x, axis=0, out=dx_sum[k - 1])
+            if sums:
+                np.add.reduce(back.delta_s, axis=0, out=ds_sum[k - 1])
+                if split:
+                    np.add.reduce(back.delta_x, axis=0, out=dx_sum[k - 1])
             if sigma is not None and delta_s is not None and delta_x is not None:
                 sigma[lo:hi, k - 1] = back.sigma
                 if back.delta_s is not out:

@@ -4,9 +4,13 @@ Nothing past this middleware waits on a client: a handler, the compute slots and
 pool only ever see a body that has fully arrived. A client that sends headers and half a body
 and then goes quiet costs one idle coroutine until the time limit, and holds nothing.
 
-After the body, the client's connection is watched: when it goes away, the threading.Event
-at `scope["state"][CLIENT_GONE]` is set, so a computation in a worker thread can stop at its
-next step (app/api/compute.py). The app's own `receive` then reports the disconnect as usual.
+After the body, the client's connection can be watched: when it goes away, the
+threading.Event at `scope["state"][CLIENT_GONE]` is set, so a computation in a worker thread
+can stop at its next step (app/api/compute.py). The watching task starts only when someone
+needs it: `scope["state"][WATCH]()` (compute_slot calls it, from any thread) or the app's
+second `receive()` (which then reports the disconnect as usual). A request answered on the
+event loop never needs it, and starting and cancelling a task for it cost more than a small
+request's whole validation.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CLIENT_GONE = "client_gone"  # key in scope["state"]: a threading.Event
+WATCH = "watch_client"  # key in scope["state"]: start watching for the disconnect (any thread)
 BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -72,33 +77,71 @@ class BodyReadMiddleware:
         await self._run(scope, send, receive, bytes(body))
 
     async def _run(self, scope: Scope, send: Send, receive: Receive, body: bytes) -> None:
-        """Call the app with the buffered body while a task watches for the disconnect."""
-        gone = threading.Event()
-        scope.setdefault("state", {})[CLIENT_GONE] = gone
-        disconnected = asyncio.Event()
+        """Call the app with the buffered body; the connection is watched once asked for."""
+        watch = Watch(receive)
+        state = scope.setdefault("state", {})
+        state[CLIENT_GONE] = watch.gone
+        state[WATCH] = watch.start
         delivered = False
-
-        async def watch() -> None:
-            while (await receive())["type"] != "http.disconnect":
-                pass  # uvicorn sends nothing else once the body is complete
-            gone.set()
-            disconnected.set()
 
         async def replay() -> Message:
             nonlocal delivered
             if not delivered:
                 delivered = True
                 return {"type": "http.request", "body": body, "more_body": False}
-            await disconnected.wait()
+            watch.start()
+            await watch.disconnected.wait()
             return {"type": "http.disconnect"}
 
-        # one asyncio task, not an anyio task group: the group cost a fifth of a small request
-        watcher = asyncio.get_running_loop().create_task(watch())
-        watcher.add_done_callback(_retrieve)
         try:
             await self.app(scope, replay, send)
         finally:
-            watcher.cancel()
+            watch.close()
+
+
+class Watch:
+    """The connection once its body is read: a task waits for the disconnect, from start()
+    (called from any thread, at most one task) until close()."""
+
+    def __init__(self, receive: Receive) -> None:
+        self.receive = receive
+        self.gone = threading.Event()
+        self.disconnected = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        self._lock = threading.Lock()
+        self._started = self._closed = False
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Begin watching, if not yet begun (thread-safe)."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        if threading.get_ident() == self._loop_thread:
+            self._create()
+        else:
+            self._loop.call_soon_threadsafe(self._create)
+
+    def close(self) -> None:
+        """The app is done: stop watching (on the event loop)."""
+        self._closed = True
+        if self._task is not None:
+            self._task.cancel()
+
+    def _create(self) -> None:
+        # one asyncio task, not an anyio task group: the group cost a fifth of a small request
+        if self._closed:
+            return
+        self._task = self._loop.create_task(self._watch())
+        self._task.add_done_callback(_retrieve)
+
+    async def _watch(self) -> None:
+        while (await self.receive())["type"] != "http.disconnect":
+            pass  # uvicorn sends nothing else once the body is complete
+        self.gone.set()
+        self.disconnected.set()
 
 
 def _retrieve(task: asyncio.Task[None]) -> None:
