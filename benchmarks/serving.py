@@ -87,11 +87,15 @@ def wait_healthy(url: str, timeout: float = 30.0) -> None:
 
 @contextmanager
 def serve(
-    workers: int = 1, env: dict[str, str] | None = None, pids: list[int] | None = None
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    pids: list[int] | None = None,
+    root: Path = ROOT,
 ) -> Iterator[str]:
     """uvicorn app.main:app with `workers` processes on a free loopback port; its base URL.
 
     `pids`, when given, receives the server's process id (with one worker, the one serving).
+    `root` is the source tree whose `app` it serves (another checkout, for a baseline).
     """
     port = free_port()
     command = [
@@ -110,7 +114,7 @@ def serve(
         "warning",
     ]
     environment = {**os.environ, "BPTT_LOG_LEVEL": "warning", **(env or {})}
-    server = subprocess.Popen(command, cwd=ROOT, env=environment, start_new_session=True)
+    server = subprocess.Popen(command, cwd=root, env=environment, start_new_session=True)
     if pids is not None:
         pids.append(server.pid)
     url = f"http://{HOST}:{port}"

@@ -54,6 +54,7 @@ class Problem:
     loss_steps: LossSteps = "all"
     truncate: int | None = None  # keep the K most recent terms per loss step; None: full BPTT
     mask: NDArray[np.bool_] = field(init=False, repr=False)  # (T,) the loss steps
+    steps: NDArray[np.int64] = field(init=False, repr=False)  # (L,) 1-based, ascending
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "x", np.asarray(self.x, dtype=np.float64))
@@ -63,15 +64,12 @@ class Problem:
         if self.c0 is not None and self.config.cell != "lstm":
             raise ValueError(f"c0 is the LSTM's cell state; the {self.config.cell} cell has none")
         object.__setattr__(self, "mask", loss_step_mask(self.T, self.loss_steps))
+        steps = (np.flatnonzero(self.mask) + 1).astype(np.int64)  # (L,)
+        object.__setattr__(self, "steps", steps)
 
     @property
     def T(self) -> int:
         return int(self.x.shape[0])
-
-    @property
-    def steps(self) -> NDArray[np.int64]:
-        """(L,) the 1-based loss steps, ascending."""
-        return (np.flatnonzero(self.mask) + 1).astype(np.int64)
 
     @property
     def full(self) -> bool:

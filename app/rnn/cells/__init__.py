@@ -58,11 +58,15 @@ class Cell(Protocol):
         ...
 
 
+_CELLS: dict[str, Cell] = {}  # filled on first use: the cell modules import this one
+
+
 def get_cell(name: str) -> Cell:
     """The cell called `name`: "rnn", "lstm" or "gru"."""
-    from . import gru, lstm, rnn
+    if not _CELLS:
+        from . import gru, lstm, rnn
 
-    cells: dict[str, Cell] = {"rnn": rnn.CELL, "lstm": lstm.CELL, "gru": gru.CELL}
-    if name not in cells:
-        raise ValueError(f"cell must be one of {', '.join(cells)}, got {name!r}")
-    return cells[name]
+        _CELLS.update({"rnn": rnn.CELL, "lstm": lstm.CELL, "gru": gru.CELL})
+    if name not in _CELLS:
+        raise ValueError(f"cell must be one of {', '.join(_CELLS)}, got {name!r}")
+    return _CELLS[name]

@@ -66,6 +66,21 @@ class RNNCell:
         delta = np.multiply(carry, local.dphi_z[k - 1], out=out)  # back through Φ
         return Back(delta, delta, carry, None, delta @ w.Ws.T)  # back through Ws
 
+    def totals(self, w: Weights, local: object, inject: Array) -> tuple[Array, Array]:
+        """δ_k = (inject_k + δ_{k+1} Wsᵀ) ⊙ Φ'(z_k) summed over the loss steps, (T, H): the
+        rules of back() on one carry walked from k = T to 1 (the efficient recursion)."""
+        assert isinstance(local, Local)
+        T, H = local.dphi_z.shape
+        delta = np.zeros((T, H))  # (T, H) δ_k
+        carry = np.zeros(H)  # (H,) σ_{T+1} = 0 closes the recursion
+        WsT = w.Ws.T
+        with np.errstate(all="ignore"):
+            for k in range(T - 1, -1, -1):
+                carry += inject[k]  # σ_k: a fresh array from the step before
+                np.multiply(carry, local.dphi_z[k], out=delta[k])  # back through Φ
+                carry = delta[k] @ WsT  # back through Ws
+        return delta, delta
+
     def jacobian(self, w: Weights, local: object) -> Array:
         """J_k = Ws · diag(Φ'(z_k)): (T, H, H)."""
         assert isinstance(local, Local)
