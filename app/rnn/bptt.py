@@ -99,8 +99,7 @@ class BPTTResult:
 
 def _carry_tt(problem: Problem, fwd: Forward, eps: Array, rows: NDArray[np.int64]) -> Array:
     """λ_{t,t} = [ε_t Wyᵀ(, 0)] for the given steps' rows of ε: (n, S)."""
-    with np.errstate(all="ignore"):
-        sigma_tt = eps[rows] @ problem.weights.Wy.T  # (n, H): σ_{t,t} = ε_t Wyᵀ
+    sigma_tt = eps[rows] @ problem.weights.Wy.T  # (n, H): σ_{t,t} = ε_t Wyᵀ
     S = problem.config.state_size
     if S == sigma_tt.shape[1]:
         return sigma_tt
@@ -109,8 +108,7 @@ def _carry_tt(problem: Problem, fwd: Forward, eps: Array, rows: NDArray[np.int64
 
 def _inject(problem: Problem, eps: Array) -> Array:
     """ε_k Wyᵀ [k ∈ L] (zero in the c part), (T, S): what the efficient recursion adds at k."""
-    with np.errstate(all="ignore"):
-        sigma_in = (eps * problem.mask[:, None]) @ problem.weights.Wy.T  # (T, H)
+    sigma_in = (eps * problem.mask[:, None]) @ problem.weights.Wy.T  # (T, H)
     S = problem.config.state_size
     if S == sigma_in.shape[1]:
         return sigma_in
@@ -120,14 +118,13 @@ def _inject(problem: Problem, eps: Array) -> Array:
 def _grads_from_deltas(problem: Problem, fwd: Forward, ds: Array, dx: Array, eps: Array) -> Weights:
     """Totals from Σ-over-loss-steps deltas: ∂E/∂Ws = Σ_k s_{k-1}ᵀ δ^s_k, ∂E/∂Wy = Σ_t s_tᵀ ε_t."""
     eps_L = eps * problem.mask[:, None]  # (T, n_out), zero off the loss steps
-    with np.errstate(all="ignore"):
-        Wx = fwd.x.T @ dx  # (n_in, G·H)
-        Ws = fwd.s[:-1].T @ ds  # (H, G·H)
-        Wy = fwd.s[1:].T @ eps_L  # (H, n_out)
-        if not problem.config.bias:
-            return Weights(Wx, Ws, Wy)
-        bx = dx.sum(axis=0) if problem.config.cell != "rnn" else None
-        return Weights(Wx, Ws, Wy, ds.sum(axis=0), eps_L.sum(axis=0), bx)
+    Wx = fwd.x.T @ dx  # (n_in, G·H)
+    Ws = fwd.s[:-1].T @ ds  # (H, G·H)
+    Wy = fwd.s[1:].T @ eps_L  # (H, n_out)
+    if not problem.config.bias:
+        return Weights(Wx, Ws, Wy)
+    bx = dx.sum(axis=0) if problem.config.cell != "rnn" else None
+    return Weights(Wx, Ws, Wy, ds.sum(axis=0), eps_L.sum(axis=0), bx)
 
 
 def _start(problem: Problem) -> tuple[Cell, Forward, object, Array, Array]:
@@ -137,10 +134,9 @@ def _start(problem: Problem) -> tuple[Cell, Forward, object, Array, Array]:
     local = cell.local(problem.config, problem.weights, fwd)
     L = len(problem.steps)
     E = step_losses(problem.config, fwd.y, problem.d, fwd.o, L)  # (T,)
-    with np.errstate(all="ignore"):
-        eps = dE_do(problem.config.output, problem.config.loss, fwd.y, problem.d)  # (T, n_out)
-        if problem.config.reduction != "sum":
-            eps = eps * problem.config.loss_scale(L)  # back through E = Σ E_t / N
+    eps = dE_do(problem.config.output, problem.config.loss, fwd.y, problem.d)  # (T, n_out)
+    if problem.config.reduction != "sum":
+        eps = eps * problem.config.loss_scale(L)  # back through E = Σ E_t / N
     return cell, fwd, local, E, eps
 
 
@@ -152,6 +148,12 @@ def gradients(problem: Problem) -> tuple[float, Weights]:
 
 def gradients_and_forward(problem: Problem) -> tuple[float, Weights, Forward]:
     """gradients(problem) and the forward pass they came from (training carries its state)."""
+    with np.errstate(all="ignore"):  # an exploding run overflows; callers report it
+        return _gradients_and_forward(problem)
+
+
+def _gradients_and_forward(problem: Problem) -> tuple[float, Weights, Forward]:
+    """gradients_and_forward's work; the helpers below run under their caller's error state."""
     cell, fwd, local, E, eps = _start(problem)
     if problem.full:
         ds, dx = _total_deltas(cell, problem.weights, local, _inject(problem, eps))
@@ -181,6 +183,17 @@ def backprop(
     """
     if detail not in ("full", "norms"):
         raise ValueError(f"detail must be 'full' or 'norms', got {detail!r}")
+    with np.errstate(all="ignore"):  # one state for every helper below: entering one costs ~1 µs
+        return _backprop(problem, detail, jacobian, on_step)
+
+
+def _backprop(
+    problem: Problem,
+    detail: str,
+    jacobian: bool | JacobianBudget,
+    on_step: Callable[[int], None] | None,
+) -> BPTTResult:
+    """backprop's work, under its error state (so are the helpers it calls)."""
     config, w = problem.config, problem.weights
     cell, fwd, local, E, eps = _start(problem)
     T = problem.T
@@ -193,8 +206,7 @@ def backprop(
         with_jacobian = jacobian_work(T, config.state_size) <= jacobian.limit
     else:
         with_jacobian = jacobian
-    with np.errstate(all="ignore"):
-        flow = _flow(fwd, sweep, cell, w, local, with_jacobian, on_step)
+    flow = _flow(fwd, sweep, cell, w, local, with_jacobian, on_step)
     if problem.truncate is None:
         ds, dx = _total_deltas(cell, w, local, _inject(problem, eps))  # same sums, one sweep
     else:
@@ -273,11 +285,10 @@ def _terms(problem: Problem, fwd: Forward, sweep: Sweep, eps: Array) -> Terms:
     rows, ks = np.nonzero(sweep.kept)  # (N,), (N,): loss-step row, k - 1; k ascends per row
     delta_s = sweep.delta_s[rows, ks]  # (N, G·H)
     delta_x = delta_s if sweep.delta_x is sweep.delta_s else sweep.delta_x[rows, ks]
-    with np.errstate(all="ignore"):
-        C_Ws = fwd.s[ks][:, :, None] * delta_s[:, None, :]  # (N, H, G·H)   s_{k-1}ᵀ δ^s
-        C_Wx = fwd.x[ks][:, :, None] * delta_x[:, None, :]  # (N, n_in, G·H) x_kᵀ δ^x
-        C_Ws += 0.0  # −0.0 → 0.0, as a sum of products writes a zero (every other value kept)
-        C_Wx += 0.0
+    C_Ws = fwd.s[ks][:, :, None] * delta_s[:, None, :]  # (N, H, G·H)   s_{k-1}ᵀ δ^s
+    C_Wx = fwd.x[ks][:, :, None] * delta_x[:, None, :]  # (N, n_in, G·H) x_kᵀ δ^x
+    C_Ws += 0.0  # −0.0 → 0.0, as a sum of products writes a zero (every other value kept)
+    C_Wx += 0.0
     return Terms(
         row=rows.astype(np.int64),
         k=(ks + 1).astype(np.int64),
@@ -297,15 +308,14 @@ def _per_step_grads(problem: Problem, fwd: Forward, sweep: Sweep, eps: Array) ->
     assert sweep.delta_s is not None and sweep.delta_x is not None
     steps = problem.steps
     ds, dx = sweep.delta_s, sweep.delta_x
-    with np.errstate(all="ignore"):
-        Ws = np.einsum("ka,lkb->lab", fwd.s[:-1], ds)  # (L, H, G·H)   Σ_k s_{k-1}ᵀ δ^s_{t,k}
-        Wx = np.einsum("ka,lkb->lab", fwd.x, dx)  # (L, n_in, G·H)  Σ_k x_kᵀ δ^x_{t,k}
-        eps_t = eps[steps - 1]  # (L, n_out)
-        Wy = np.einsum("la,lb->lab", fwd.s[steps], eps_t)  # (L, H, n_out) s_tᵀ ε_t
-        if not problem.config.bias:
-            return Weights(Wx, Ws, Wy)
-        bx = dx.sum(axis=1) if problem.config.cell != "rnn" else None
-        return Weights(Wx, Ws, Wy, ds.sum(axis=1), eps_t, bx)
+    Ws = np.einsum("ka,lkb->lab", fwd.s[:-1], ds)  # (L, H, G·H)   Σ_k s_{k-1}ᵀ δ^s_{t,k}
+    Wx = np.einsum("ka,lkb->lab", fwd.x, dx)  # (L, n_in, G·H)  Σ_k x_kᵀ δ^x_{t,k}
+    eps_t = eps[steps - 1]  # (L, n_out)
+    Wy = np.einsum("la,lb->lab", fwd.s[steps], eps_t)  # (L, H, n_out) s_tᵀ ε_t
+    if not problem.config.bias:
+        return Weights(Wx, Ws, Wy)
+    bx = dx.sum(axis=1) if problem.config.cell != "rnn" else None
+    return Weights(Wx, Ws, Wy, ds.sum(axis=1), eps_t, bx)
 
 
 # ---------------------------------------------------------------- the documented signatures

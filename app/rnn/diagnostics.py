@@ -65,7 +65,7 @@ def _eigen(config: RNNConfig, Ws: Array) -> tuple[NDArray[np.complex128], dict[s
         lam = np.linalg.eigvals(block).astype(np.complex128)  # (H,)
         lams.append(lam)
         radii[name] = float(np.max(np.abs(lam)))
-    lam = np.concatenate(lams)
+    lam = lams[0] if len(lams) == 1 else np.concatenate(lams)
     return lam[np.argsort(-np.abs(lam), kind="stable")], radii
 
 

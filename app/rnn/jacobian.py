@@ -38,22 +38,27 @@ def spectral_norms(M: Array) -> Array:
     Each matrix is scaled by its largest entry first, so a huge but finite product
     does not overflow inside the SVD.
     """
-    out = np.full(M.shape[0], np.nan)  # (n,)
-    if M.shape[0] == 0:
-        return out
+    n = M.shape[0]
+    if n == 0:
+        return np.full(0, np.nan)  # (0,)
     with np.errstate(all="ignore"):
-        scale = np.max(np.abs(M.reshape(M.shape[0], -1)), axis=1)  # (n,) NaN propagates
+        scale = np.maximum.reduce(np.abs(M.reshape(n, -1)), axis=1)  # (n,) NaN propagates
         ok = np.isfinite(scale)  # every entry finite ⇔ the largest |entry| is finite
-        if not ok.any():
-            return out
-        Mok, scale = (M, scale) if ok.all() else (M[ok], scale[ok])
+        every = bool(ok.all())
+        if not every and not ok.any():
+            return np.full(n, np.nan)  # (n,)
+        Mok, scale = (M, scale) if every else (M[ok], scale[ok])
         safe = np.where(scale > 0.0, scale, 1.0)
         unit = Mok / safe[:, None, None]
         if unit.shape[1] == 1 or unit.shape[2] == 1:
             norms = np.sqrt(np.sum(unit**2, axis=(1, 2)))  # a vector: its Euclidean norm
         else:
             norms = np.linalg.svd(unit, compute_uv=False)[:, 0]
-        out[ok] = np.where(scale > 0.0, norms * scale, 0.0)
+        found: Array = np.where(scale > 0.0, norms * scale, 0.0)  # (m,)
+        if every:
+            return found
+        out = np.full(n, np.nan)  # (n,) NaN where M_i is not finite
+        out[ok] = found
     return out
 
 
