@@ -95,45 +95,50 @@ def term_sweep(
     kappa = np.zeros((L, T, H)) if record and lstm else None  # (L, T, H)
     delta_s = np.zeros((L, T, GH)) if record else None  # (L, T, G·H)
     delta_x = delta_s
-    cur = np.zeros((L, S))  # (L, S) λ_{t,k} of every loss step, walked back in k
     first_step = steps.tolist()
-    with np.errstate(all="ignore"):
-        for k in range(T, 0, -1):
-            lo, hi = los[k - 1], his[k - 1]
-            if lo == hi:
-                continue
-            if first_step[lo] == k:  # steps ascend: only row lo can have t = k, and it starts
-                cur[lo] = carry_tt[lo]
-            out = delta_s[lo:hi, k - 1] if delta_s is not None else None
-            back = cell.back(w, local, k, cur[lo:hi], out)
-            split = back.delta_x is not back.delta_s
-            if split and dx_sum is ds_sum:
-                dx_sum = np.zeros((T, GH))  # (T, G·H)
+    own = getattr(cell, "record_terms", None) if record else None
+    if own is not None:  # a cell's own loop of the same rules, if it has one (the plain RNN)
+        assert sigma is not None and delta_s is not None
+        own(w, local, carry_tt, first_step, los, his, sigma, delta_s, ds_sum if sums else None)
+    else:
+        cur = np.zeros((L, S))  # (L, S) λ_{t,k} of every loss step, walked back in k
+        with np.errstate(all="ignore"):
+            for k in range(T, 0, -1):
+                lo, hi = los[k - 1], his[k - 1]
+                if lo == hi:
+                    continue
+                if first_step[lo] == k:  # steps ascend: only row lo can have t = k, and it starts
+                    cur[lo] = carry_tt[lo]
+                out = delta_s[lo:hi, k - 1] if delta_s is not None else None
+                back = cell.back(w, local, k, cur[lo:hi], out)
+                split = back.delta_x is not back.delta_s
+                if split and dx_sum is ds_sum:
+                    dx_sum = np.zeros((T, GH))  # (T, G·H)
+                    if step_norms:
+                        dx_n = np.full((T, T), np.nan)  # (T, T)
+                    if record:
+                        delta_x = np.zeros((L, T, GH))  # (L, T, G·H)
                 if step_norms:
-                    dx_n = np.full((T, T), np.nan)  # (T, T)
-                if record:
-                    delta_x = np.zeros((L, T, GH))  # (L, T, G·H)
-            if step_norms:
-                rows = steps[lo:hi] - 1  # t - 1 of the rows whose term k is kept
-                sig_n[rows, k - 1] = row_norms(back.sigma)
-                ds_n[rows, k - 1] = row_norms(back.delta_s)
-                if split:
-                    dx_n[rows, k - 1] = row_norms(back.delta_x)
-                if kap_n is not None and back.kappa is not None:
-                    kap_n[rows, k - 1] = row_norms(back.kappa)
-            if sums:
-                np.add.reduce(back.delta_s, axis=0, out=ds_sum[k - 1])
-                if split:
-                    np.add.reduce(back.delta_x, axis=0, out=dx_sum[k - 1])
-            if sigma is not None and delta_s is not None and delta_x is not None:
-                sigma[lo:hi, k - 1] = back.sigma
-                if back.delta_s is not out:
-                    delta_s[lo:hi, k - 1] = back.delta_s
-                if split:
-                    delta_x[lo:hi, k - 1] = back.delta_x
-                if kappa is not None and back.kappa is not None:
-                    kappa[lo:hi, k - 1] = back.kappa
-            cur[lo:hi] = back.carry  # λ_{t,k-1}
+                    rows = steps[lo:hi] - 1  # t - 1 of the rows whose term k is kept
+                    sig_n[rows, k - 1] = row_norms(back.sigma)
+                    ds_n[rows, k - 1] = row_norms(back.delta_s)
+                    if split:
+                        dx_n[rows, k - 1] = row_norms(back.delta_x)
+                    if kap_n is not None and back.kappa is not None:
+                        kap_n[rows, k - 1] = row_norms(back.kappa)
+                if sums:
+                    np.add.reduce(back.delta_s, axis=0, out=ds_sum[k - 1])
+                    if split:
+                        np.add.reduce(back.delta_x, axis=0, out=dx_sum[k - 1])
+                if sigma is not None and delta_s is not None and delta_x is not None:
+                    sigma[lo:hi, k - 1] = back.sigma
+                    if back.delta_s is not out:
+                        delta_s[lo:hi, k - 1] = back.delta_s
+                    if split:
+                        delta_x[lo:hi, k - 1] = back.delta_x
+                    if kappa is not None and back.kappa is not None:
+                        kappa[lo:hi, k - 1] = back.kappa
+                cur[lo:hi] = back.carry  # λ_{t,k-1}
     if not norms:
         return Sweep(ds_sum, dx_sum, kept)
     if not step_norms:

@@ -66,6 +66,40 @@ class RNNCell:
         delta = np.multiply(carry, local.dphi_z[k - 1], out=out)  # back through Φ
         return Back(delta, delta, carry, None, delta @ w.Ws.T)  # back through Ws
 
+    def record_terms(
+        self,
+        w: Weights,
+        local: object,
+        carry_tt: Array,
+        first_step: list[int],
+        los: list[int],
+        his: list[int],
+        sigma: Array,
+        delta: Array,
+        delta_sum: Array | None,
+    ) -> None:
+        """σ_{t,k} and δ_{t,k} of the kept terms into sigma, delta (L, T, H) at [i, k-1]: back()'s
+        rules walked from k = T to 1 for the rows lo_k ≤ i < hi_k, the carry kept in sigma itself
+        (the plain RNN's carry is σ); delta_sum[k-1] = Σ_i δ_{t_i,k} when given."""
+        assert isinstance(local, Local)
+        WsT = w.Ws.T
+        with np.errstate(all="ignore"):
+            for k in range(len(los), 0, -1):
+                lo, hi = los[k - 1], his[k - 1]
+                if lo == hi:
+                    continue
+                sigma_k = sigma[lo:hi, k - 1]  # (m, H) σ_{t,k}
+                if first_step[lo] == k:  # steps ascend: only row lo can start at k
+                    sigma_k[0] = carry_tt[lo]
+                delta_k = np.multiply(sigma_k, local.dphi_z[k - 1], out=delta[lo:hi, k - 1])  # Φ
+                if delta_sum is not None:
+                    np.add.reduce(delta_k, axis=0, out=delta_sum[k - 1])
+                if k == 1:
+                    break
+                hi_next = his[k - 2]  # rows lo..hi_next still kept at k - 1
+                if hi_next > lo:
+                    sigma[lo:hi_next, k - 2] = (delta_k @ WsT)[: hi_next - lo]  # back through Ws
+
     def totals(self, w: Weights, local: object, inject: Array) -> tuple[Array, Array]:
         """δ_k = (inject_k + δ_{k+1} Wsᵀ) ⊙ Φ'(z_k) summed over the loss steps, (T, H): the
         rules of back() on one carry walked from k = T to 1 (the efficient recursion)."""
