@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import struct
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from app.api import fastpath
 from app.api.schemas import BPTTRequest
@@ -201,8 +203,6 @@ def test_numbers_parse_to_the_same_bits_as_the_routes_parser(
         + ",".join("[0]" for _ in texts)
         + "]}"
     ).encode()
-    from pydantic import ValidationError
-
     try:
         fast = [struct.pack("<d", x) for (x,) in BPTTRequest.model_validate_json(raw).inputs]
     except ValidationError:
@@ -212,3 +212,19 @@ def test_numbers_parse_to_the_same_bits_as_the_routes_parser(
     except ValidationError:
         std = None
     assert fast == std
+
+
+def test_a_taken_slot_leaves_the_request_to_the_route(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every compute slot busy: the fast path does not wait, the route waits in a worker
+    thread and answers once the slot is free, with the same bytes."""
+    app = create_app(Settings(log_level="warning", max_concurrent_compute=1))
+    with TestClient(app) as client:
+        expected = client.post("/api/bptt", content=LECTURE, headers=JSON)
+        slots = app.state.compute_slots
+        assert slots.try_acquire()
+        release = threading.Timer(0.3, slots.release)
+        release.start()
+        with_fast, _, answered = both((client, client), LECTURE, monkeypatch)
+        release.join()
+    assert answered == 0
+    same(with_fast, expected)
