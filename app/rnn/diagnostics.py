@@ -127,7 +127,7 @@ def _null_counts(
     arrays = [(name, values) for name, values in sent if values is not None and values.size]
     if sum(values.size for _, values in arrays) <= ONE_CHECK_NUMBERS:
         with np.errstate(all="ignore"):
-            total = np.add.reduce(np.concatenate([values.ravel() for _, values in arrays]))
+            total = np.add.reduce(np.concatenate([values for _, values in arrays], axis=None))
         if np.isfinite(total):
             return {}  # the common case: one sum over everything sent is finite
     nulls: dict[str, int] = {}
