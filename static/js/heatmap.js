@@ -42,12 +42,14 @@ export class Heatmap {
     }
     const shape = `${rows}x${cols}`;
     if (shape !== this.shape) this.build(rows, cols);
+    this.values = m; // the hover titles are written when the pointer reaches a cell
+    if (this.tipped) this.writeTip(this.tipped);
     for (let i = 0; i < rows; i += 1) {
       for (let j = 0; j < cols; j += 1) {
         const v = m[i][j];
-        const { rect, text, tip } = this.cells[i][j];
-        rect.setAttribute("fill", divergingColor(v, domain));
-        tip.textContent = `${this.label}[${i + 1},${j + 1}] = ${fmt(v, 6)}`;
+        const { rect, text } = this.cells[i][j];
+        const fill = divergingColor(v, domain);
+        if (rect.getAttribute("fill") !== fill) rect.setAttribute("fill", fill);
         if (text) {
           text.textContent = fmt(v, 2);
           text.setAttribute("fill", textOn(domain > 0 ? v / domain : 0));
@@ -104,9 +106,25 @@ export class Heatmap {
     this.image.setAttribute("href", this.canvas.toDataURL());
   }
 
+  /** The hover title of cell [i, j] (a step writes no titles: only the cell pointed at gets one). */
+  writeTip([i, j]) {
+    this.tipped = [i, j];
+    const v = this.values?.[i]?.[j];
+    const cell = this.cells?.[i]?.[j];
+    if (cell && v !== undefined) cell.tip.textContent = `${this.label}[${i + 1},${j + 1}] = ${fmt(v, 6)}`;
+  }
+
   build(rows, cols) {
     const { cell, cellH, gap, numbers } = heatmapCell(rows, cols, this.budget, this.max);
     this.shape = `${rows}x${cols}`;
+    this.tipped = null;
+    if (!this.hoverBound) {
+      this.hoverBound = true;
+      this.svg.addEventListener("mouseover", (ev) => {
+        const rect = ev.target.closest?.("rect[data-ij]");
+        if (rect && this.cells) this.writeTip(rect.dataset.ij.split(",").map(Number));
+      });
+    }
     this.svg.setAttribute("viewBox", `0 0 ${cols * cell} ${rows * cellH}`);
     this.svg.setAttribute("width", cols * cell);
     this.svg.setAttribute("height", rows * cellH);
@@ -117,7 +135,7 @@ export class Heatmap {
       for (let j = 0; j < cols; j += 1) {
         const tip = document.createElementNS(SVG, "title");
         const rect = document.createElementNS(SVG, "rect");
-        for (const [k, v] of Object.entries({ x: j * cell, y: i * cellH, width: cell - gap, height: cellH - gap, rx: gap ? Math.min(3, cell / 6) : 0 })) {
+        for (const [k, v] of Object.entries({ x: j * cell, y: i * cellH, width: cell - gap, height: cellH - gap, rx: gap ? Math.min(3, cell / 6) : 0, "data-ij": `${i},${j}` })) {
           rect.setAttribute(k, v);
         }
         rect.append(tip);
