@@ -1,11 +1,15 @@
 // A small SVG heatmap of a matrix on the diverging scale, cells updated in place.
 
 import { divergingColor, fmt, textOn } from "./colors.js";
+import { setText } from "./text.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
 /** Largest matrix drawn as one element per cell; bigger ones are drawn as an image. */
 export const MAX_RECTS = 1024;
+
+/** Largest matrix whose cells fade to their new colour (CSS transition); bigger ones change at once. */
+export const FADE_MAX_CELLS = 32;
 
 /** Cell size for a rows×cols matrix in about `budget` pixels (numbers drawn when cells are big). */
 export function heatmapCell(rows, cols, budget = 200, max = 46) {
@@ -51,8 +55,9 @@ export class Heatmap {
         const fill = divergingColor(v, domain);
         if (rect.getAttribute("fill") !== fill) rect.setAttribute("fill", fill);
         if (text) {
-          text.textContent = fmt(v, 2);
-          text.setAttribute("fill", textOn(domain > 0 ? v / domain : 0));
+          setText(text, fmt(v, 2));
+          const ink = textOn(domain > 0 ? v / domain : 0);
+          if (text.getAttribute("fill") !== ink) text.setAttribute("fill", ink);
         }
       }
     }
@@ -118,6 +123,8 @@ export class Heatmap {
     const { cell, cellH, gap, numbers } = heatmapCell(rows, cols, this.budget, this.max);
     this.shape = `${rows}x${cols}`;
     this.tipped = null;
+    // a fade restyles every cell in every frame for 0.35 s after a step: only for small maps
+    this.svg.classList.toggle("instant", rows * cols > FADE_MAX_CELLS);
     if (!this.hoverBound) {
       this.hoverBound = true;
       this.svg.addEventListener("mouseover", (ev) => {

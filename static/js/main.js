@@ -22,6 +22,7 @@ import { showMatrix, hidePopover } from "./popover.js";
 import { PresetPicker } from "./presets.js";
 import { Store, controlForLoc, hashFromState, onlyStepChanged, sineSequence, stateFromHash } from "./state.js";
 import { norm } from "./terms.js";
+import { setText } from "./text.js";
 import {
   buildTimeline, caption, droppedEdges, foldedFocus, gateCaption, runningSums, stepFocus, stepWeights, sub, termPath,
 } from "./timeline.js";
@@ -263,6 +264,7 @@ store.subscribe((next, prev) => {
   if (next.busy !== prev.busy) setBusy(next.busy);
   if (next.run.diverged !== prev.run.diverged) showGraphWarning();
   if (next.graphErrors !== prev.graphErrors || next.fieldErrors !== prev.fieldErrors) showErrors(next);
+  if (next.training.playing !== prev.training.playing) setPace();
   if (next.answer !== prev.answer && next.answer) {
     $("#status").textContent = `Computed in ${Math.round(next.answer.ms)} ms.`;
     rebuild();
@@ -273,6 +275,7 @@ store.subscribe((next, prev) => {
   const b = prev.state;
   if (a.t !== b.t || a.mode !== b.mode || a.fit !== b.fit || a.zoom !== b.zoom) rebuild();
   else if (a.step !== b.step) renderStep();
+  if (a.speed !== b.speed) setPace();
   else if (a.follow !== b.follow && a.follow) follow(false);
 });
 
@@ -328,9 +331,32 @@ function rebuild() {
   note.textContent = vm.full ? "" : normsOnlyNote({ T: vm.T, H: vm.H, nIn: vm.nIn }, store.get().limits);
   $("#unfolded").dataset.detail = vm.full ? "full" : "norms";
   $("#unfolded").dataset.steps = String(view.timeline.length);
+  setPace();
   renderStep();
   $("#unfolded").dataset.ready = "true";
   window.dispatchEvent(new CustomEvent("bptt:rendered"));
+}
+
+/** A step shorter than this (long T, or a high play speed) gets no fades: they would never finish. */
+const FADE_MIN_STEP_MS = 200;
+
+/**
+ * The fades' pace, as data-pace on the graph, the equations and the heatmaps: "fast" when a
+ * step lasts under FADE_MIN_STEP_MS (every frame of a play would restyle and repaint arrows
+ * and cells still fading from the step before), and for the heatmaps while training redraws
+ * them. Written only when it changes, and only on these boxes: the restyle stays inside them.
+ */
+function setPace() {
+  const { state, training } = store.get();
+  const n = view.timeline.length;
+  const fast = n > 0 && stepMs("term", n, state.speed) < FADE_MIN_STEP_MS;
+  const mark = (el, on) => {
+    const pace = on ? "fast" : "normal";
+    if (el && el.dataset.pace !== pace) el.dataset.pace = pace;
+  };
+  mark($("#unfolded"), fast);
+  mark($("#equations-body"), fast);
+  for (const svg of document.querySelectorAll(".acc .heatmap")) mark(svg, fast || training.playing);
 }
 
 /**
@@ -452,7 +478,7 @@ function renderStep() {
   // the surprising zero explained where it is added: C^Ws_{t,1} = s₀ᵀ δ_{t,1} = 0
   const zeroWords = step.kind === "term" && step.k === 1 && zeroStart(vm) ? ` Its Ws term is 0: s₀ = 0, no earlier state for Ws to act on.` : "";
   setSymbolText($("#step-caption"), caption(step, vm.T, { lossKind: vm.lossKind, output: vm.output, cell: vm.cell }) + gateWords + zeroWords, { cell: vm.cell });
-  $("#step-count").textContent = `${i + 1} / ${view.timeline.length}`;
+  setText($("#step-count"), `${i + 1} / ${view.timeline.length}`);
   $("#btn-prev").disabled = i === 0;
   $("#btn-next").disabled = i === view.timeline.length - 1;
   $("#acc-done").hidden = !(backward && i === view.timeline.length - 1 && vm.finite);
