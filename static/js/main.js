@@ -34,6 +34,22 @@ import { chosenStep } from "./viewmodel.js";
 
 const $ = (sel) => document.querySelector(sel);
 
+/** Where pagehide keeps a URL that was still waiting to be written, for a reload to use. */
+const PENDING_KEY = "bptt-explorer:pending-hash";
+
+/** A reload of the URL the page left: the step it last showed, not the one last written. */
+function restorePending() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(PENDING_KEY) || "null");
+    sessionStorage.removeItem(PENDING_KEY);
+    const nav = performance.getEntriesByType("navigation")[0];
+    if (saved && nav && nav.type === "reload" && saved.from === location.hash) history.replaceState(null, "", saved.to);
+  } catch {
+    // no storage, or not ours: the URL as it is
+  }
+}
+restorePending();
+
 const pageData = JSON.parse($("#page-data")?.textContent || "{}");
 const store = new Store(initialStore(stateFromHash(location.hash), readLimits(pageData)));
 /**
@@ -237,6 +253,21 @@ function bindControls() {
     url.pending = null;
     controller.fromUrl(location.hash);
   };
+  // leaving or hiding the page writes the step still waiting for its REPLACE_MS slot (bfcache,
+  // back, a restored tab); a reload takes its URL before the page hears of it, so the step
+  // is also kept for it in sessionStorage (restorePending)
+  window.addEventListener("pagehide", () => {
+    if (url.pending === null) return;
+    try {
+      sessionStorage.setItem(PENDING_KEY, JSON.stringify({ from: location.hash, to: url.pending }));
+    } catch {
+      // no storage (a locked-down browser): the URL alone
+    }
+    writeReplace();
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden" && url.pending !== null) writeReplace();
+  });
   window.addEventListener("popstate", fromUrl);
   window.addEventListener("hashchange", fromUrl);
   document.addEventListener("keydown", onKey);
