@@ -569,7 +569,12 @@ export class Controller {
       this.store.set({ weightsMessage: { error: msg } });
       return { error: msg };
     }
-    const w = await encodeWeights({ weights: run.weights, step: run.step, optimizerState: run.optimizerState });
+    let w = await encodeWeights({ weights: run.weights, step: run.step, optimizerState: run.optimizerState });
+    let bare = false; // the weights fit in a link, the optimizer's buffers (2× them for Adam) not
+    if (w.length > LINK_MAX_CHARS && run.optimizerState) {
+      const weightsOnly = await encodeWeights({ weights: run.weights, step: run.step });
+      if (weightsOnly.length <= LINK_MAX_CHARS) [w, bare] = [weightsOnly, true];
+    }
     if (w.length > LINK_MAX_CHARS) {
       const msg = `The weights take ${(w.length / 1000).toFixed(1)} kB in a link, over its ${LINK_MAX_CHARS / 1000} kB: use Save weights (a file) instead.`;
       this.store.set({ weightsMessage: { error: msg } });
@@ -577,7 +582,9 @@ export class Controller {
     }
     this.setWeightsLink(w);
     const url = base + hashFromState(this.state);
-    this.store.set({ weightsMessage: { note: `A link with the weights after ${run.step} steps (${(url.length / 1000).toFixed(1)} kB).`, url } });
+    const note = `A link with the weights after ${run.step} steps (${(url.length / 1000).toFixed(1)} kB).`
+      + (bare ? " The optimizer's state did not fit in it: training from the link starts its buffers afresh (Save weights keeps them)." : "");
+    this.store.set({ weightsMessage: { note, url } });
     return { url };
   }
 }

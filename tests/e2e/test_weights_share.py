@@ -263,3 +263,14 @@ def test_a_link_or_a_file_continues_adam_exactly(
         assert_weights_close(last["weights"], whole["weights"])
         assert [e for e in rec2.errors if "favicon" not in e] == [], how
         other.close()
+
+
+def test_weights_that_fit_a_link_without_adams_moments_get_one_that_says_so(page: Page) -> None:
+    open_page(page, "#T=4&H=16&lr=0.01&opt=adam")
+    train(page, 1)
+    page.click("#btn-weights-link")
+    expect(page.locator("#weights-link")).to_be_visible()
+    message = page.locator("#weights-msg")
+    expect(message).to_contain_text("after 1 steps")
+    expect(message).to_contain_text("optimizer's state did not fit")
+    assert len(page.locator("#weights-link").input_value()) < 8000
