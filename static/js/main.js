@@ -34,21 +34,32 @@ import { chosenStep } from "./viewmodel.js";
 
 const $ = (sel) => document.querySelector(sel);
 
-/** Where pagehide keeps a URL that was still waiting to be written, for a reload to use. */
-const PENDING_KEY = "bptt-explorer:pending-hash";
+/**
+ * The URL the page last meant to have (written or still waiting for its REPLACE_MS slot), kept
+ * in this tab's sessionStorage: a reload takes its URL before the page hears of it, so a step
+ * made just before would be lost; restoreReload puts it back.
+ */
+const LAST_HASH_KEY = "bptt-explorer:last-hash";
 
-/** A reload of the URL the page left: the step it last showed, not the one last written. */
-function restorePending() {
+function remember(hash) {
   try {
-    const saved = JSON.parse(sessionStorage.getItem(PENDING_KEY) || "null");
-    sessionStorage.removeItem(PENDING_KEY);
-    const nav = performance.getEntriesByType("navigation")[0];
-    if (saved && nav && nav.type === "reload" && saved.from === location.hash) history.replaceState(null, "", saved.to);
+    sessionStorage.setItem(LAST_HASH_KEY, hash);
   } catch {
-    // no storage, or not ours: the URL as it is
+    // no storage (a locked-down browser): the URL alone
   }
 }
-restorePending();
+
+/** A reload: the URL this tab's page last meant to have, not the one last written. */
+function restoreReload() {
+  try {
+    const nav = performance.getEntriesByType("navigation")[0];
+    const saved = sessionStorage.getItem(LAST_HASH_KEY);
+    if (nav && nav.type === "reload" && saved && saved !== location.hash) history.replaceState(null, "", saved);
+  } catch {
+    // no storage: the URL as it is
+  }
+}
+restoreReload();
 
 const pageData = JSON.parse($("#page-data")?.textContent || "{}");
 const store = new Store(initialStore(stateFromHash(location.hash), readLimits(pageData)));
@@ -69,12 +80,14 @@ function writeReplace() {
 const controller = new Controller(store, {
   hash: () => url.pending ?? location.hash,
   push: (hash) => {
+    remember(hash);
     clearTimeout(url.timer);
     url.timer = 0;
     url.pending = null;
     history.pushState(null, "", hash);
   },
   replace: (hash) => {
+    remember(hash);
     url.pending = hash;
     if (view.playing) return; // written by stopPlay
     const wait = url.last + REPLACE_MS - performance.now();
@@ -251,19 +264,13 @@ function bindControls() {
     clearTimeout(url.timer);
     url.timer = 0;
     url.pending = null;
+    remember(location.hash);
     controller.fromUrl(location.hash);
   };
   // leaving or hiding the page writes the step still waiting for its REPLACE_MS slot (bfcache,
-  // back, a restored tab); a reload takes its URL before the page hears of it, so the step
-  // is also kept for it in sessionStorage (restorePending)
+  // back, a restored tab; a reload uses the remembered hash, restoreReload)
   window.addEventListener("pagehide", () => {
-    if (url.pending === null) return;
-    try {
-      sessionStorage.setItem(PENDING_KEY, JSON.stringify({ from: location.hash, to: url.pending }));
-    } catch {
-      // no storage (a locked-down browser): the URL alone
-    }
-    writeReplace();
+    if (url.pending !== null) writeReplace();
   });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden" && url.pending !== null) writeReplace();
@@ -688,6 +695,7 @@ syncControls(store.get());
 controller.loadTasks();
 training.init();
 history.replaceState(null, "", hashFromState(store.get().state));
+remember(location.hash);
 if (Object.keys(startErrors).length) {
   // a link with values over the limits: the defaults are drawn, the messages say why
   const defaults = stateFromHash("");
@@ -695,6 +703,7 @@ if (Object.keys(startErrors).length) {
   const linked = store.get().state;
   controller.apply({ ...linked, ...patch });
   history.replaceState(null, "", hashFromState(store.get().state)); // a bad value stays out of the URL
+  remember(location.hash);
   store.set({ fieldErrors: startErrors });
   if (startErrors.c0) $("#ctl-c0").value = linked.c0; // what the link said, beside its message
 } else if (store.get().state.w) {

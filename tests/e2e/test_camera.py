@@ -152,7 +152,7 @@ def test_a_reload_right_after_steps_keeps_the_step_shown(page: Page) -> None:
         page.reload()
         page.wait_for_selector("svg#unfolded[data-ready='true']")
         expect(page.locator("body")).to_have_attribute("data-step", str(shown))
-        assert f"step={shown}" in page.evaluate("location.hash")
+        page.wait_for_function(f"() => location.hash.includes('step={shown}')", timeout=3000)
         page.locator("h1").click()
     # a link opened afresh is not a reload: it shows its own step
     page.goto("/#T=30&step=1")
