@@ -13,10 +13,12 @@ Playwright) at 1280×720 and prints a table, one row per (T, H):
   intervals while the training panel trains on the graph's sequence, the graph in view.
 
 The last column is each row's p95 frame while playing as a ratio to the first row's (T = 3,
-H = 3), measured in the same run. With `--baseline DIR` (a checkout of an earlier commit, e.g.
-`git worktree add /tmp/before <commit>`) that tree is served too, on its own port, and every
-size is measured on both, one after the other (`--repeat` times, medians), so the before/after
-ratio is taken under the same machine load.
+H = 3), measured in the same run. With `--baseline DIR` (the tree of an earlier commit, e.g.
+`mkdir /tmp/before && git archive <commit> | tar -x -C /tmp/before`) that tree is served too,
+on its own port, and every size is measured on both, one after the other (`--repeat` times,
+medians), so the before/after ratio is taken under the same machine load; the trees take turns
+being measured first (use an even `--repeat`): the second one starts while the first one's page
+is still winding down.
 
     .venv/bin/python benchmarks/page_render.py [--sizes 3x3,30x3,200x64] [--seconds 3]
     .venv/bin/python benchmarks/page_render.py --baseline /tmp/before --repeat 2
@@ -257,9 +259,12 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             for base in bases.values():
                 warm_up(browser, base)
-            for _ in range(args.repeat):
+            for rep in range(args.repeat):
+                # the two trees one after the other (the same load), in turns first: the one
+                # measured second starts while the machine still winds down the other's page
+                order = list(trees) if rep % 2 == 0 else list(reversed(trees))
                 for size in sizes:
-                    for name in trees:  # the two trees one after the other: the same load
+                    for name in order:
                         runs[name][size].append(measure(browser, bases[name], *size, args.seconds))
                     loads.append(os.getloadavg()[0])
             browser.close()
