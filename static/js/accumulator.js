@@ -147,8 +147,21 @@ export class Accumulator {
     this.markChips(currentK, doneKs);
   }
 
+  /** The current chip and the added ones; only the chips whose marks change are touched (a long sum has hundreds). */
   markChips(currentK, doneKs) {
-    for (const [k, chip] of this.chipByK || []) {
+    if (!this.chipByK) return;
+    const marked = this.marked;
+    const fresh = !marked || marked.chips !== this.chipByK;
+    let touch = this.chipByK.keys();
+    if (!fresh) {
+      // the chips added or taken out since the last step, and the current one before and now
+      touch = new Set([marked.current, currentK]);
+      for (const k of doneKs) if (!marked.done.has(k)) touch.add(k);
+      for (const k of marked.done) if (!doneKs.has(k)) touch.add(k);
+    }
+    for (const k of touch) {
+      const chip = this.chipByK.get(k);
+      if (!chip) continue;
       const on = k === currentK;
       if (on !== (chip.dataset.active === "true")) {
         if (on) chip.dataset.active = "true";
@@ -157,6 +170,7 @@ export class Accumulator {
       const added = doneKs.has(k);
       if (added !== chip.classList.contains("added")) chip.classList.toggle("added", added);
     }
+    this.marked = { chips: this.chipByK, current: currentK, done: new Set(doneKs) };
   }
 
   /** Highlight the chips of hovered term ids. */
