@@ -313,8 +313,8 @@ store.subscribe((next, prev) => {
   const b = prev.state;
   if (a.t !== b.t || a.mode !== b.mode || a.fit !== b.fit || a.zoom !== b.zoom) rebuild();
   else if (a.step !== b.step) renderStep();
-  if (a.speed !== b.speed) setPace();
   else if (a.follow !== b.follow && a.follow) follow(false);
+  if (a.speed !== b.speed) setPace();
 });
 
 function setBusy(on) {
