@@ -3,7 +3,9 @@
 Serves the app with uvicorn on a free loopback port, drives Debian's chromium (headless, via
 Playwright) at 1280×720 and prints a table, one row per (T, H):
 
-- first render: navigation → the unfolded graph drawn, in a fresh browser context (cold cache);
+- first render: navigation start → the frame that first draws the unfolded graph, timed in the
+  page (requestAnimationFrame after data-ready), in a fresh browser context (cold cache); and
+  the page's load event, which a script added before it (plotly.js) would hold back;
 - play: requestAnimationFrame intervals while the BPTT animation plays (×1 speed), once the
   lab's requests are answered, and the main thread's time per animation step (Chrome's
   Performance.getMetrics: every task, and style + layout);
@@ -11,10 +13,12 @@ Playwright) at 1280×720 and prints a table, one row per (T, H):
   intervals while the training panel trains on the graph's sequence, the graph in view.
 
 The last column is each row's p95 frame while playing as a ratio to the first row's (T = 3,
-H = 3), measured in the same run. With `--baseline DIR` (a checkout of an earlier commit, e.g.
-`git worktree add /tmp/before <commit>`) that tree is served too, on its own port, and every
-size is measured on both, one after the other (`--repeat` times, medians), so the before/after
-ratio is taken under the same machine load.
+H = 3), measured in the same run. With `--baseline DIR` (the tree of an earlier commit, e.g.
+`mkdir /tmp/before && git archive <commit> | tar -x -C /tmp/before`) that tree is served too,
+on its own port, and every size is measured on both, one after the other (`--repeat` times,
+medians), so the before/after ratio is taken under the same machine load; the trees take turns
+being measured first (use an even `--repeat`): the second one starts while the first one's page
+is still winding down.
 
     .venv/bin/python benchmarks/page_render.py [--sizes 3x3,30x3,200x64] [--seconds 3]
     .venv/bin/python benchmarks/page_render.py --baseline /tmp/before --repeat 2
@@ -59,6 +63,17 @@ RAF_PROBE = """ms => new Promise(resolve => {
   }
   requestAnimationFrame(tick);
 })"""
+
+# In the page from its first script on: the frame in which the graph is first drawn, in ms since
+# the navigation started (window.__firstGraph: the rAF time of the frame after data-ready).
+FIRST_GRAPH = """new MutationObserver((_, observer) => {
+  const svg = document.getElementById("unfolded");
+  if (!svg || svg.dataset.ready !== "true") return;
+  observer.disconnect();
+  requestAnimationFrame((now) => { window.__firstGraph = now; });
+}).observe(document, {
+  subtree: true, attributes: true, attributeFilter: ["data-ready"], childList: true,
+});"""
 
 # Long tasks from now on, into window.__long (durations in ms).
 LONGTASKS = """() => {
@@ -121,10 +136,14 @@ def measure(browser: Browser, base: str, T: int, H: int, seconds: float) -> dict
     """One size: cold first render, frames while playing, long tasks and frames while training."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
+    page.add_init_script(FIRST_GRAPH)
     started = time.perf_counter()
-    page.goto(f"{base}#T={T}&H={H}&lr=0.001")
-    page.wait_for_selector("svg#unfolded[data-ready='true']", timeout=60_000)
-    first = (time.perf_counter() - started) * 1000
+    page.goto(f"{base}#T={T}&H={H}&lr=0.001", wait_until="commit")
+    page.wait_for_function("() => window.__firstGraph !== undefined", timeout=60_000, polling=10)
+    wall = (time.perf_counter() - started) * 1000  # as seen by the driver: + its round trips
+    first = float(page.evaluate("window.__firstGraph"))
+    page.wait_for_load_state("load", timeout=60_000)
+    load = float(page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd"))
     page.wait_for_selector("#train-panel[data-plots='ready']", timeout=60_000)
     page.wait_for_timeout(800)  # the lab's first plots are drawn
     # the lab's own requests answered: the play measures the page, not the server's other work
@@ -151,6 +170,8 @@ def measure(browser: Browser, base: str, T: int, H: int, seconds: float) -> dict
     context.close()
     return {
         "first": first,
+        "first_wall": wall,
+        "load": load,
         "play_p50": pct(play, 0.5),
         "play_p95": pct(play, 0.95),
         "step_ms": busy["TaskDuration"] / played,
@@ -160,6 +181,27 @@ def measure(browser: Browser, base: str, T: int, H: int, seconds: float) -> dict
         "train_long": float(longest),
         "train_steps": float(steps or 0),
     }
+
+
+def print_table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Columns as wide as their widest cell, the header left-aligned, the values right-aligned."""
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
+    print(" | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
+    print("-+-".join("-" * w for w in widths))
+    for row in rows:
+        print(" | ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
+    print()
+
+
+def warm_up(browser: Browser, base: str) -> None:
+    """One untimed page load: the server's first page and first /api/bptt (templates compiled,
+    code paths warm) are not charged to the first size measured; the browser's cache stays cold
+    (every measure has its own context)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(f"{base}#T=5")
+    page.wait_for_selector("svg#unfolded[data-ready='true']", timeout=60_000)
+    context.close()
 
 
 def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -176,6 +218,8 @@ def print_comparison(
     rows = []
     names = {
         "first": "first render ms",
+        "first_wall": "first render, driver's clock ms",
+        "load": "load event ms",
         "play_p95": "play p95 frame ms",
         "step_ms": "main thread ms per step",
         "step_layout_ms": "style + layout ms per step",
@@ -187,12 +231,7 @@ def print_comparison(
             b, a = before[size][key], after[size][key]
             ratio = f"{a / b:.2f}" if b else "–"
             rows.append((f"{size[0]} / {size[1]}", name, f"{b:.1f}", f"{a:.1f}", ratio))
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
-    print(" | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
-    print("-+-".join("-" * w for w in widths))
-    for row in rows:
-        print(" | ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
-    print()
+    print_table(head, rows)
 
 
 def main() -> None:
@@ -218,9 +257,14 @@ def main() -> None:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            for _ in range(args.repeat):
+            for base in bases.values():
+                warm_up(browser, base)
+            for rep in range(args.repeat):
+                # the two trees one after the other (the same load), in turns first: the one
+                # measured second starts while the machine still winds down the other's page
+                order = list(trees) if rep % 2 == 0 else list(reversed(trees))
                 for size in sizes:
-                    for name in trees:  # the two trees one after the other: the same load
+                    for name in order:
                         runs[name][size].append(measure(browser, bases[name], *size, args.seconds))
                     loads.append(os.getloadavg()[0])
             browser.close()
@@ -260,12 +304,7 @@ def main() -> None:
         )
         for T, H, r in results
     ]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
-    print(" | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
-    print("-+-".join("-" * w for w in widths))
-    for row in rows:
-        print(" | ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
-    print()
+    print_table(head, rows)
     verdict = {True: "met", False: "MISSED"}
     firsts = [r["first"] for _, _, r in results]
     p95s = [r["play_p95"] for _, _, r in results]

@@ -6,6 +6,7 @@ import { Heatmap } from "./heatmap.js";
 import { m, math, mi, mn, mo, partial, row, sym, withDef } from "./mathml.js";
 import { setSymbolText } from "./symbols.js";
 import { norm, termOrder } from "./terms.js";
+import { setText } from "./text.js";
 
 /** Loss steps beyond this show their terms as a scrubbable strip instead of labelled chips. */
 const STRIP_AFTER = 24;
@@ -118,11 +119,11 @@ export class Accumulator {
     if (this.gates && !this.gates.hidden) this.gates.style.width = `${this.sum.svg.getAttribute("width")}px`;
     // the numbers for tests and scripts; a large sum (over 1,024 entries) is left out
     this.root.dataset.values = values.length * values[0].length <= 1024 ? JSON.stringify(values) : "";
-    this.total.textContent = `‖running sum‖ = ${norm(values).toPrecision(4)}, largest |entry| ${fmt(maxAbs(values), 3)}`;
+    setText(this.total, `‖running sum‖ = ${norm(values).toPrecision(4)}, largest |entry| ${fmt(maxAbs(values), 3)}`);
     const termBox = this.root.querySelector(".acc-add");
     if (added) {
       this.term.draw(added[W], this.domain);
-      this.termLabel.textContent = `+ term k = ${added.k}\n‖·‖ = ${norm(added[W]).toPrecision(3)}`;
+      setText(this.termLabel, `+ term k = ${added.k}\n‖·‖ = ${norm(added[W]).toPrecision(3)}`);
       if (added.k === 1 && this.zeroFirst) {
         const why = withDef(document.createElement("span"), "zero_s0");
         why.className = "sym acc-zero";
@@ -138,7 +139,7 @@ export class Accumulator {
       }
     } else {
       this.term.draw(values.map((r) => r.map(() => 0)), this.domain);
-      this.termLabel.textContent = "+ next term\n ";
+      setText(this.termLabel, "+ next term\n ");
       termBox.classList.add("idle");
       termBox.classList.remove("pulse");
     }
@@ -146,8 +147,21 @@ export class Accumulator {
     this.markChips(currentK, doneKs);
   }
 
+  /** The current chip and the added ones; only the chips whose marks change are touched (a long sum has hundreds). */
   markChips(currentK, doneKs) {
-    for (const [k, chip] of this.chipByK || []) {
+    if (!this.chipByK) return;
+    const marked = this.marked;
+    const fresh = !marked || marked.chips !== this.chipByK;
+    let touch = this.chipByK.keys();
+    if (!fresh) {
+      // the chips added or taken out since the last step, and the current one before and now
+      touch = new Set([marked.current, currentK]);
+      for (const k of doneKs) if (!marked.done.has(k)) touch.add(k);
+      for (const k of marked.done) if (!doneKs.has(k)) touch.add(k);
+    }
+    for (const k of touch) {
+      const chip = this.chipByK.get(k);
+      if (!chip) continue;
       const on = k === currentK;
       if (on !== (chip.dataset.active === "true")) {
         if (on) chip.dataset.active = "true";
@@ -156,6 +170,7 @@ export class Accumulator {
       const added = doneKs.has(k);
       if (added !== chip.classList.contains("added")) chip.classList.toggle("added", added);
     }
+    this.marked = { chips: this.chipByK, current: currentK, done: new Set(doneKs) };
   }
 
   /** Highlight the chips of hovered term ids. */

@@ -504,10 +504,15 @@ export class Controller {
     this.store.set({ state: next });
   }
 
-  /** The run starts from these weights (a link's or a file's): no curves, fresh optimizer buffers. */
-  useWeights(weights, step, note) {
+  /**
+   * The run starts from these weights (a link's or a file's), no curves, and the optimizer state
+   * saved with them, so training continues as if it had not stopped; fresh buffers when there is
+   * none or it belongs to another optimizer than the one chosen.
+   */
+  useWeights(weights, step, note, optimizerState = null) {
     this.gen += 1;
-    this.store.set({ run: { ...emptyRun(), weights, step, gen: this.gen }, weightsMessage: { note } });
+    const buffers = optimizerState && optimizerState.name === this.state.opt ? optimizerState : null;
+    this.store.set({ run: { ...emptyRun(), weights, step, optimizerState: buffers, gen: this.gen }, weightsMessage: { note } });
     this.setTraining({ playing: false, errors: [], keepCurves: false, status: note });
     this.refreshPrediction();
     this.fetchGraph();
@@ -516,10 +521,10 @@ export class Controller {
   /** A link's weights (state.w): decoded, checked against the model, then drawn and trained on. */
   async weightsFromLink(encoded) {
     try {
-      const { weights, step } = await decodeWeights(encoded);
+      const { weights, step, optimizerState } = await decodeWeights(encoded);
       const errors = checkWeights(weights, await this.modelOf(this.state));
       if (errors.length) throw new Error(`The link's weights do not fit: ${errors.join("; ")}. The seeded weights are shown.`);
-      this.useWeights(weights, step, `Weights from the link (trained for ${step} steps).`);
+      this.useWeights(weights, step, `Weights from the link (trained for ${step} steps).`, optimizerState);
       this.setWeightsLink(encoded);
     } catch (err) {
       this.store.set({ weightsMessage: { error: err.message } });
@@ -538,9 +543,9 @@ export class Controller {
       return;
     }
     try {
-      const { weights, step } = readWeightsFile(json, await this.modelOf(this.state));
+      const { weights, step, optimizerState } = readWeightsFile(json, await this.modelOf(this.state));
       this.setWeightsLink("");
-      this.useWeights(weights, step, `Weights loaded from the file (trained for ${step} steps).`);
+      this.useWeights(weights, step, `Weights loaded from the file (trained for ${step} steps).`, optimizerState);
     } catch (err) {
       this.store.set({ weightsMessage: { error: err.message } });
     }
@@ -551,7 +556,9 @@ export class Controller {
     const { run, answer } = this.store.get();
     const weights = run.weights ?? (answer ? answer.vm.weights : null);
     if (!weights) return null;
-    return weightsFile({ weights, step: run.step, model: await this.modelOf(this.state), task: this.state.task });
+    return weightsFile({
+      weights, step: run.step, model: await this.modelOf(this.state), task: this.state.task, optimizerState: run.weights ? run.optimizerState : null,
+    });
   }
 
   /** A link to this view with the run's weights (also put into the URL), or {error} when too long. */
@@ -562,7 +569,12 @@ export class Controller {
       this.store.set({ weightsMessage: { error: msg } });
       return { error: msg };
     }
-    const w = await encodeWeights({ weights: run.weights, step: run.step });
+    let w = await encodeWeights({ weights: run.weights, step: run.step, optimizerState: run.optimizerState });
+    let bare = false; // the weights fit in a link, the optimizer's buffers (2× them for Adam) not
+    if (w.length > LINK_MAX_CHARS && run.optimizerState) {
+      const weightsOnly = await encodeWeights({ weights: run.weights, step: run.step });
+      if (weightsOnly.length <= LINK_MAX_CHARS) [w, bare] = [weightsOnly, true];
+    }
     if (w.length > LINK_MAX_CHARS) {
       const msg = `The weights take ${(w.length / 1000).toFixed(1)} kB in a link, over its ${LINK_MAX_CHARS / 1000} kB: use Save weights (a file) instead.`;
       this.store.set({ weightsMessage: { error: msg } });
@@ -570,7 +582,9 @@ export class Controller {
     }
     this.setWeightsLink(w);
     const url = base + hashFromState(this.state);
-    this.store.set({ weightsMessage: { note: `A link with the weights after ${run.step} steps (${(url.length / 1000).toFixed(1)} kB).`, url } });
+    const note = `A link with the weights after ${run.step} steps (${(url.length / 1000).toFixed(1)} kB).`
+      + (bare ? " The optimizer's state did not fit in it: training from the link starts its buffers afresh (Save weights keeps them)." : "");
+    this.store.set({ weightsMessage: { note, url } });
     return { url };
   }
 }

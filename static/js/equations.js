@@ -33,12 +33,33 @@ function windowKey(t, activeK) {
 
 /** The folded middle of a long sum: "⋯", with how many terms it stands for. */
 function gapSpan([hi, lo], t, W) {
-  const n = hi - lo + 1;
-  const span = el("span", "term-gap", math("inline", mo("⋯")),
-    el("span", "term-norm", `k = ${hi}…${lo}: ${n} term${n > 1 ? "s" : ""}`));
-  span.dataset.gap = `${W}_${hi}_${lo}`;
-  span.title = `${n} terms C${t},k for k = ${hi} down to ${lo}; step to one of them to write it out`;
+  const span = el("span", "term-gap", math("inline", mo("⋯")), el("span", "term-norm", ""));
+  setGap(span, [hi, lo], t, W);
   return span;
+}
+
+/** A gap's text and hooks for the terms k = hi … lo (written only when they change). */
+function setGap(span, [hi, lo], t, W) {
+  const key = `${W}_${hi}_${lo}`;
+  if (span.dataset.gap === key) return;
+  const n = hi - lo + 1;
+  span.dataset.gap = key;
+  span.lastChild.textContent = `k = ${hi}…${lo}: ${n} term${n > 1 ? "s" : ""}`;
+  span.title = `${n} terms C${t},k for k = ${hi} down to ${lo}; step to one of them to write it out`;
+}
+
+/**
+ * `nodes` become the children of `parent`, in order; those already there stay where they are
+ * (moving or re-inserting an element would style and lay it out again).
+ */
+function keepInPlace(parent, nodes) {
+  const want = new Set(nodes);
+  for (const child of [...parent.children]) if (!want.has(child)) child.remove();
+  let cursor = parent.firstElementChild;
+  for (const node of nodes) {
+    if (node === cursor) cursor = cursor.nextElementSibling;
+    else parent.insertBefore(node, cursor);
+  }
 }
 
 /** C^W_{t,k}, marked with its definition. */
@@ -96,6 +117,7 @@ export class EquationsPanel {
   /** Draw every equation for loss step t of a /api/bptt response. */
   render(vm, { t, act, K, activeK = null }) {
     this.shown = { vm, t, act, K, window: windowKey(t, activeK) };
+    this.terms = {}; // W → the long sum's written-out terms, kept across steps (follow)
     const gated = vm.cell && vm.cell !== "rnn";
     const blocks = [gated ? this.gatedForwardBlock(vm) : this.forwardBlock(vm, act)];
     if (t !== null) {
@@ -107,16 +129,46 @@ export class EquationsPanel {
     this.root.replaceChildren(...blocks);
   }
 
-  /** The active term moved: redraw the sums only when the window of written-out terms changes. */
+  /**
+   * The active term moved: the two sums' written-out terms follow it in place. A term still in
+   * the window keeps its element (no new MathML to style and lay out), the one entering is
+   * built, the one leaving is removed, and the "⋯" gaps get their new counts.
+   */
   follow(activeK) {
     const sh = this.shown;
     if (!sh || sh.t === null || windowKey(sh.t, activeK) === sh.window) return;
     sh.window = windowKey(sh.t, activeK);
-    // only the two sums change: the forward pass and ∂E/∂Wy stay (no relayout of their math)
     for (const W of ["Ws", "Wx"]) {
-      const old = this.root.querySelector(`.eq-block[data-sum="${W}"]`);
-      if (old) old.replaceWith(this.sumBlock(sh.vm, sh.t, W, sh.K, activeK));
+      const terms = this.terms?.[W];
+      if (terms) this.placeTerms(terms, shownTerms(sh.t, activeK));
     }
+  }
+
+  /**
+   * The terms of a long sum, in the lecture's order, into `terms.box` (display: contents, so
+   * they wrap with the rest of the line): each element kept where it already is.
+   */
+  placeTerms(terms, items) {
+    const nodes = [];
+    let gapIndex = 0;
+    items.forEach((item, i) => {
+      const key = typeof item === "object" ? `gap${gapIndex}` : item;
+      if (i > 0) {
+        if (!terms.plus.has(key)) terms.plus.set(key, math("inline", mo("+")));
+        nodes.push(terms.plus.get(key));
+      }
+      if (typeof item === "object") {
+        gapIndex += 1;
+        if (!terms.gaps.has(key)) terms.gaps.set(key, gapSpan(item.gap, terms.t, terms.W));
+        const gap = terms.gaps.get(key);
+        setGap(gap, item.gap, terms.t, terms.W);
+        nodes.push(gap);
+        return;
+      }
+      if (!terms.byK.has(item)) terms.byK.set(item, terms.make(item));
+      nodes.push(terms.byK.get(item));
+    });
+    keepInPlace(terms.box, nodes);
   }
 
   forwardBlock(vm, act) {
@@ -178,23 +230,16 @@ export class EquationsPanel {
     line.append(math("inline", partial(sym("E", t), sym(W)), mo("=")));
     const dropped = new Set(K > 0 ? Array.from({ length: Math.max(0, t - K) }, (_, i) => i + 1) : []);
     const values = (k) => vm.termNorm(t, k, W);
+    const termOf = (k, mathEl) => this.termSpan(`${W}_${k}`, mathEl, values(k), `k = ${k}`, dropped.has(k), zeroOf(vm, W, k));
     if (vm.cell && vm.cell !== "rnn") {
       // gated cells: every term is an outer product of the step's input and δ (cells.md)
       line.append(math("inline", m("munderover", {}, mo("∑"), row(mi("k"), mo("="), mn(1)), mn(t)),
         termC(t, "k", W), mo(","), termC(t, "k", W), mo("="), gatedTerm(vm.cell, t, "k", W), mo("=")));
-      shownTerms(t, activeK).forEach((item, i) => {
-        if (i > 0) line.append(math("inline", mo("+")));
-        if (typeof item === "object") {
-          line.append(gapSpan(item.gap, t, W));
-          return;
-        }
-        line.append(this.termSpan(`${W}_${item}`, math("inline", gatedTerm(vm.cell, t, item, W)), values(item), `k = ${item}`, dropped.has(item), zeroOf(vm, W, item)));
-      });
+      line.append(this.longTerms(t, W, activeK, (k) => termOf(k, math("inline", gatedTerm(vm.cell, t, k, W)))));
     } else if (t <= EXPAND_MAX_T) {
       termOrder(t).forEach((k, i) => {
         if (i > 0) line.append(math("inline", mo("+")));
-        line.append(this.termSpan(`${W}_${k}`, math("inline", termProduct(t, k, W)), values(k),
-          `k = ${k}`, dropped.has(k), zeroOf(vm, W, k)));
+        line.append(termOf(k, math("inline", termProduct(t, k, W))));
       });
     } else {
       const general = math(
@@ -204,15 +249,7 @@ export class EquationsPanel {
         partial(sym("s", t), sym("s", "k")), partial(sym("s", "k"), sym(W)),
       );
       line.append(general, math("inline", mo("=")));
-      shownTerms(t, activeK).forEach((item, i) => {
-        if (i > 0) line.append(math("inline", mo("+")));
-        if (typeof item === "object") {
-          line.append(gapSpan(item.gap, t, W));
-          return;
-        }
-        const C = math("inline", termC(t, item, W));
-        line.append(this.termSpan(`${W}_${item}`, C, values(item), `k = ${item}`, dropped.has(item), zeroOf(vm, W, item)));
-      });
+      line.append(this.longTerms(t, W, activeK, (k) => termOf(k, math("inline", termC(t, k, W)))));
     }
     const title = W === "Ws"
       ? el("h3", "", "State W", el("sub", "", "s"), ": a term per earlier step")
@@ -221,6 +258,14 @@ export class EquationsPanel {
     if (!vm.cell || vm.cell === "rnn") block.append(termDefinition(t, W, zeroOf(vm, W, 1)));
     block.dataset.sum = W;
     return block;
+  }
+
+  /** The written-out terms of a sum around activeK, in a box that follow() updates in place. */
+  longTerms(t, W, activeK, make) {
+    const terms = { t, W, make, box: el("span", "eq-terms"), byK: new Map(), gaps: new Map(), plus: new Map() };
+    this.terms[W] = terms;
+    this.placeTerms(terms, shownTerms(t, activeK));
+    return terms.box;
   }
 
   /** A hoverable, focusable, clickable term with its norm underneath (and why it is 0, when it is). */

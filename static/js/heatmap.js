@@ -1,11 +1,15 @@
 // A small SVG heatmap of a matrix on the diverging scale, cells updated in place.
 
 import { divergingColor, fmt, textOn } from "./colors.js";
+import { setText } from "./text.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
 /** Largest matrix drawn as one element per cell; bigger ones are drawn as an image. */
 export const MAX_RECTS = 1024;
+
+/** Largest matrix whose cells fade to their new colour (CSS transition); bigger ones change at once. */
+export const FADE_MAX_CELLS = 32;
 
 /** Cell size for a rows×cols matrix in about `budget` pixels (numbers drawn when cells are big). */
 export function heatmapCell(rows, cols, budget = 200, max = 46) {
@@ -42,15 +46,18 @@ export class Heatmap {
     }
     const shape = `${rows}x${cols}`;
     if (shape !== this.shape) this.build(rows, cols);
+    this.values = m; // the hover titles are written when the pointer reaches a cell
+    if (this.tipped) this.writeTip(this.tipped);
     for (let i = 0; i < rows; i += 1) {
       for (let j = 0; j < cols; j += 1) {
         const v = m[i][j];
-        const { rect, text, tip } = this.cells[i][j];
-        rect.setAttribute("fill", divergingColor(v, domain));
-        tip.textContent = `${this.label}[${i + 1},${j + 1}] = ${fmt(v, 6)}`;
+        const { rect, text } = this.cells[i][j];
+        const fill = divergingColor(v, domain);
+        if (rect.getAttribute("fill") !== fill) rect.setAttribute("fill", fill);
         if (text) {
-          text.textContent = fmt(v, 2);
-          text.setAttribute("fill", textOn(domain > 0 ? v / domain : 0));
+          setText(text, fmt(v, 2));
+          const ink = textOn(domain > 0 ? v / domain : 0);
+          if (text.getAttribute("fill") !== ink) text.setAttribute("fill", ink);
         }
       }
     }
@@ -104,9 +111,27 @@ export class Heatmap {
     this.image.setAttribute("href", this.canvas.toDataURL());
   }
 
+  /** The hover title of cell [i, j] (a step writes no titles: only the cell pointed at gets one). */
+  writeTip([i, j]) {
+    this.tipped = [i, j];
+    const v = this.values?.[i]?.[j];
+    const cell = this.cells?.[i]?.[j];
+    if (cell && v !== undefined) cell.tip.textContent = `${this.label}[${i + 1},${j + 1}] = ${fmt(v, 6)}`;
+  }
+
   build(rows, cols) {
     const { cell, cellH, gap, numbers } = heatmapCell(rows, cols, this.budget, this.max);
     this.shape = `${rows}x${cols}`;
+    this.tipped = null;
+    // a fade restyles every cell in every frame for 0.35 s after a step: only for small maps
+    this.svg.classList.toggle("instant", rows * cols > FADE_MAX_CELLS);
+    if (!this.hoverBound) {
+      this.hoverBound = true;
+      this.svg.addEventListener("mouseover", (ev) => {
+        const rect = ev.target.closest?.("rect[data-ij]");
+        if (rect && this.cells) this.writeTip(rect.dataset.ij.split(",").map(Number));
+      });
+    }
     this.svg.setAttribute("viewBox", `0 0 ${cols * cell} ${rows * cellH}`);
     this.svg.setAttribute("width", cols * cell);
     this.svg.setAttribute("height", rows * cellH);
@@ -117,7 +142,7 @@ export class Heatmap {
       for (let j = 0; j < cols; j += 1) {
         const tip = document.createElementNS(SVG, "title");
         const rect = document.createElementNS(SVG, "rect");
-        for (const [k, v] of Object.entries({ x: j * cell, y: i * cellH, width: cell - gap, height: cellH - gap, rx: gap ? Math.min(3, cell / 6) : 0 })) {
+        for (const [k, v] of Object.entries({ x: j * cell, y: i * cellH, width: cell - gap, height: cellH - gap, rx: gap ? Math.min(3, cell / 6) : 0, "data-ij": `${i},${j}` })) {
           rect.setAttribute(k, v);
         }
         rect.append(tip);

@@ -35,12 +35,14 @@ export class LinkedViews {
     if (i !== this.store.get().state.step) this.setState({ step: i }, { push: false });
   }
 
-  /** The slider ← the timeline's length and the step shown. */
+  /** The slider ← the timeline's length and the step shown (each written only when it changes: a step restyles nothing else). */
   syncScrub() {
     const n = Number($("#unfolded").dataset.steps || 1);
-    this.scrub.max = String(Math.max(0, n - 1));
-    this.scrub.disabled = n < 2;
-    if (document.activeElement !== this.scrub) this.scrub.value = String(Math.min(n - 1, this.store.get().state.step));
+    const max = String(Math.max(0, n - 1));
+    if (this.scrub.max !== max) this.scrub.max = max;
+    if (this.scrub.disabled !== n < 2) this.scrub.disabled = n < 2;
+    const value = String(Math.min(n - 1, this.store.get().state.step));
+    if (document.activeElement !== this.scrub && this.scrub.value !== value) this.scrub.value = value;
   }
 
   attach() {

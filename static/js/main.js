@@ -22,6 +22,7 @@ import { showMatrix, hidePopover } from "./popover.js";
 import { PresetPicker } from "./presets.js";
 import { Store, controlForLoc, hashFromState, onlyStepChanged, sineSequence, stateFromHash } from "./state.js";
 import { norm } from "./terms.js";
+import { setText } from "./text.js";
 import {
   buildTimeline, caption, droppedEdges, foldedFocus, gateCaption, runningSums, stepFocus, stepWeights, sub, termPath,
 } from "./timeline.js";
@@ -32,6 +33,33 @@ import { WeightsShare } from "./weightsshare.js";
 import { chosenStep } from "./viewmodel.js";
 
 const $ = (sel) => document.querySelector(sel);
+
+/**
+ * The URL the page last meant to have (written or still waiting for its REPLACE_MS slot), kept
+ * in this tab's sessionStorage: a reload takes its URL before the page hears of it, so a step
+ * made just before would be lost; restoreReload puts it back.
+ */
+const LAST_HASH_KEY = "bptt-explorer:last-hash";
+
+function remember(hash) {
+  try {
+    sessionStorage.setItem(LAST_HASH_KEY, hash);
+  } catch {
+    // no storage (a locked-down browser): the URL alone
+  }
+}
+
+/** A reload: the URL this tab's page last meant to have, not the one last written. */
+function restoreReload() {
+  try {
+    const nav = performance.getEntriesByType("navigation")[0];
+    const saved = sessionStorage.getItem(LAST_HASH_KEY);
+    if (nav && nav.type === "reload" && saved && saved !== location.hash) history.replaceState(null, "", saved);
+  } catch {
+    // no storage: the URL as it is
+  }
+}
+restoreReload();
 
 const pageData = JSON.parse($("#page-data")?.textContent || "{}");
 const store = new Store(initialStore(stateFromHash(location.hash), readLimits(pageData)));
@@ -52,12 +80,14 @@ function writeReplace() {
 const controller = new Controller(store, {
   hash: () => url.pending ?? location.hash,
   push: (hash) => {
+    remember(hash);
     clearTimeout(url.timer);
     url.timer = 0;
     url.pending = null;
     history.pushState(null, "", hash);
   },
   replace: (hash) => {
+    remember(hash);
     url.pending = hash;
     if (view.playing) return; // written by stopPlay
     const wait = url.last + REPLACE_MS - performance.now();
@@ -234,8 +264,17 @@ function bindControls() {
     clearTimeout(url.timer);
     url.timer = 0;
     url.pending = null;
+    remember(location.hash);
     controller.fromUrl(location.hash);
   };
+  // leaving or hiding the page writes the step still waiting for its REPLACE_MS slot (bfcache,
+  // back, a restored tab; a reload uses the remembered hash, restoreReload)
+  window.addEventListener("pagehide", () => {
+    if (url.pending !== null) writeReplace();
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden" && url.pending !== null) writeReplace();
+  });
   window.addEventListener("popstate", fromUrl);
   window.addEventListener("hashchange", fromUrl);
   document.addEventListener("keydown", onKey);
@@ -263,6 +302,7 @@ store.subscribe((next, prev) => {
   if (next.busy !== prev.busy) setBusy(next.busy);
   if (next.run.diverged !== prev.run.diverged) showGraphWarning();
   if (next.graphErrors !== prev.graphErrors || next.fieldErrors !== prev.fieldErrors) showErrors(next);
+  if (next.training.playing !== prev.training.playing) setPace();
   if (next.answer !== prev.answer && next.answer) {
     $("#status").textContent = `Computed in ${Math.round(next.answer.ms)} ms.`;
     rebuild();
@@ -274,6 +314,7 @@ store.subscribe((next, prev) => {
   if (a.t !== b.t || a.mode !== b.mode || a.fit !== b.fit || a.zoom !== b.zoom) rebuild();
   else if (a.step !== b.step) renderStep();
   else if (a.follow !== b.follow && a.follow) follow(false);
+  if (a.speed !== b.speed) setPace();
 });
 
 function setBusy(on) {
@@ -328,9 +369,32 @@ function rebuild() {
   note.textContent = vm.full ? "" : normsOnlyNote({ T: vm.T, H: vm.H, nIn: vm.nIn }, store.get().limits);
   $("#unfolded").dataset.detail = vm.full ? "full" : "norms";
   $("#unfolded").dataset.steps = String(view.timeline.length);
+  setPace();
   renderStep();
   $("#unfolded").dataset.ready = "true";
   window.dispatchEvent(new CustomEvent("bptt:rendered"));
+}
+
+/** A step shorter than this (long T, or a high play speed) gets no fades: they would never finish. */
+const FADE_MIN_STEP_MS = 200;
+
+/**
+ * The fades' pace, as data-pace on the graph, the equations and the heatmaps: "fast" when a
+ * step lasts under FADE_MIN_STEP_MS (every frame of a play would restyle and repaint arrows
+ * and cells still fading from the step before), and for the heatmaps while training redraws
+ * them. Written only when it changes, and only on these boxes: the restyle stays inside them.
+ */
+function setPace() {
+  const { state, training } = store.get();
+  const n = view.timeline.length;
+  const fast = n > 0 && stepMs("term", n, state.speed) < FADE_MIN_STEP_MS;
+  const mark = (el, on) => {
+    const pace = on ? "fast" : "normal";
+    if (el && el.dataset.pace !== pace) el.dataset.pace = pace;
+  };
+  mark($("#unfolded"), fast);
+  mark($("#equations-body"), fast);
+  for (const svg of document.querySelectorAll(".acc .heatmap")) mark(svg, fast || training.playing);
 }
 
 /**
@@ -452,7 +516,7 @@ function renderStep() {
   // the surprising zero explained where it is added: C^Ws_{t,1} = s₀ᵀ δ_{t,1} = 0
   const zeroWords = step.kind === "term" && step.k === 1 && zeroStart(vm) ? ` Its Ws term is 0: s₀ = 0, no earlier state for Ws to act on.` : "";
   setSymbolText($("#step-caption"), caption(step, vm.T, { lossKind: vm.lossKind, output: vm.output, cell: vm.cell }) + gateWords + zeroWords, { cell: vm.cell });
-  $("#step-count").textContent = `${i + 1} / ${view.timeline.length}`;
+  setText($("#step-count"), `${i + 1} / ${view.timeline.length}`);
   $("#btn-prev").disabled = i === 0;
   $("#btn-next").disabled = i === view.timeline.length - 1;
   $("#acc-done").hidden = !(backward && i === view.timeline.length - 1 && vm.finite);
@@ -631,6 +695,7 @@ syncControls(store.get());
 controller.loadTasks();
 training.init();
 history.replaceState(null, "", hashFromState(store.get().state));
+remember(location.hash);
 if (Object.keys(startErrors).length) {
   // a link with values over the limits: the defaults are drawn, the messages say why
   const defaults = stateFromHash("");
@@ -638,6 +703,7 @@ if (Object.keys(startErrors).length) {
   const linked = store.get().state;
   controller.apply({ ...linked, ...patch });
   history.replaceState(null, "", hashFromState(store.get().state)); // a bad value stays out of the URL
+  remember(location.hash);
   store.set({ fieldErrors: startErrors });
   if (startErrors.c0) $("#ctl-c0").value = linked.c0; // what the link said, beside its message
 } else if (store.get().state.w) {

@@ -1,4 +1,5 @@
-// Trained weights outside the page: compressed into a share link (JSON → deflate-raw →
+// Trained weights outside the page, with the optimizer's state (Adam's moments and step count)
+// so that training continues exactly: compressed into a share link (JSON → deflate-raw →
 // base64url, the browser's own CompressionStream) when small, or a JSON file when not; both
 // checked against the page's model before they are used. Pure but for the streams: no DOM.
 
@@ -30,10 +31,21 @@ async function through(bytes, stream) {
   return new Uint8Array(await out.arrayBuffer());
 }
 
-/** {weights, step} → the text a link carries. JSON keeps every float64 exactly. */
-export async function encodeWeights({ weights, step = 0 }) {
-  const json = new TextEncoder().encode(JSON.stringify({ step, weights }));
+/** {weights, step, optimizerState} → the text a link carries. JSON keeps every float64 exactly. */
+export async function encodeWeights({ weights, step = 0, optimizerState = null }) {
+  const payload = optimizerState ? { step, weights, optimizer_state: optimizerState } : { step, weights };
+  const json = new TextEncoder().encode(JSON.stringify(payload));
   return toBase64Url(await through(json, new CompressionStream("deflate-raw")));
+}
+
+/**
+ * The optimizer's state as a link or file carries it (/api/train's optimizer_state: its name,
+ * step count and buffers), or null when there is none or it is not an object with a name: the
+ * run then continues with fresh buffers. The server checks the buffers when training sends them.
+ */
+export function optimizerStateOf(value) {
+  if (!value || typeof value !== "object" || Array.isArray(value) || typeof value.name !== "string") return null;
+  return value;
 }
 
 /** The text of a link → {weights, step}; an Error with a message a person can act on. */
@@ -48,7 +60,11 @@ export async function decodeWeights(text) {
   if (!payload || typeof payload !== "object" || !payload.weights) {
     throw new Error("The link's weights are damaged (no weights in it): the seeded weights are shown.");
   }
-  return { weights: payload.weights, step: Number.isInteger(payload.step) && payload.step >= 0 ? payload.step : 0 };
+  return {
+    weights: payload.weights,
+    step: Number.isInteger(payload.step) && payload.step >= 0 ? payload.step : 0,
+    optimizerState: optimizerStateOf(payload.optimizer_state),
+  };
 }
 
 /** The shapes a model's weights must have: {Wx: [n_in, G·H], Ws: [H, G·H], Wy: [H, n_out]}. */
@@ -103,8 +119,8 @@ export function checkWeights(weights, model) {
   return errors;
 }
 
-/** The JSON file of a run's weights, with the model they belong to. */
-export function weightsFile({ weights, step = 0, model, task = "" }) {
+/** The JSON file of a run's weights and optimizer state, with the model they belong to. */
+export function weightsFile({ weights, step = 0, model, task = "", optimizerState = null }) {
   const { cell = "rnn", n_in, n_hidden, n_out, activation, output, loss, seed } = model;
   return {
     kind: FILE_KIND,
@@ -113,6 +129,7 @@ export function weightsFile({ weights, step = 0, model, task = "" }) {
     task,
     step,
     weights: Object.fromEntries(Object.entries(weights).filter(([, v]) => v !== null && v !== undefined)),
+    ...(optimizerState ? { optimizer_state: optimizerState } : {}),
   };
 }
 
@@ -131,5 +148,9 @@ export function readWeightsFile(json, model) {
       : "";
     throw new Error(`These weights do not fit: ${errors.join("; ")}.${from} The weights shown are unchanged.`);
   }
-  return { weights: json.weights, step: Number.isInteger(json.step) && json.step >= 0 ? json.step : 0 };
+  return {
+    weights: json.weights,
+    step: Number.isInteger(json.step) && json.step >= 0 ? json.step : 0,
+    optimizerState: optimizerStateOf(json.optimizer_state),
+  };
 }

@@ -1,4 +1,5 @@
-"""Browser-test fixtures: `rec` records what a page does, `client_limits` sets its limits."""
+"""Browser-test fixtures: `rec` records what a page does, `client_limits` sets its limits,
+`module_page` is one 1280×720 page shared by a module's tests."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, Route
+from playwright.sync_api import Browser, Page, Route
 
 from tests.e2e.recorder import Recorder
 
@@ -43,3 +44,18 @@ def client_limits(page: Page) -> Callable[..., None]:
         page.route(lambda url: urlsplit(url).path == "/", handle)
 
     return install
+
+
+@pytest.fixture(scope="module")
+def module_page(browser: Browser, base_url: str) -> Iterator[Page]:
+    """One 1280×720 page for the module (each page load costs seconds on a shared CPU); its
+    uncaught errors are collected in `page.errors`."""
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 1280, "height": 720}, accept_downloads=True
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.errors = errors  # type: ignore[attr-defined]
+    yield page
+    context.close()

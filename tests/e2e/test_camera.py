@@ -140,3 +140,21 @@ def test_large_h_draws_norm_bars_and_says_so_in_the_legend(page: Page) -> None:
     assert size[0] >= 128 and size[1] >= 10, f"the Wx sum is a speck: {size}"
     open_page(page, "#T=10&H=3")
     expect(page.locator("#bar-note")).to_be_hidden()
+
+
+def test_a_reload_right_after_steps_keeps_the_step_shown(page: Page) -> None:
+    # the URL is written at most every 200 ms: a reload at once must still come back there
+    open_page(page, "#T=30")
+    for shown in (2, 5):
+        while int(page.get_attribute("body", "data-step") or "0") < shown:
+            page.keyboard.press("ArrowRight")
+        expect(page.locator("body")).to_have_attribute("data-step", str(shown))
+        page.reload()
+        page.wait_for_selector("svg#unfolded[data-ready='true']")
+        expect(page.locator("body")).to_have_attribute("data-step", str(shown))
+        page.wait_for_function(f"() => location.hash.includes('step={shown}')", timeout=3000)
+        page.locator("h1").click()
+    # a link opened afresh is not a reload: it shows its own step
+    page.goto("/#T=30&step=1")
+    page.wait_for_selector("svg#unfolded[data-ready='true']")
+    expect(page.locator("body")).to_have_attribute("data-step", "1")

@@ -6,7 +6,6 @@ zero of C^Ws_{t,1} is explained where it is shown."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,6 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(os.environ.get("DEFINITION_SHOTS") or tmp_path_factory.mktemp("definitions"))
-
-
-@pytest.fixture(scope="module")
-def dpage(browser: Browser, base_url: str) -> Iterator[Page]:
-    """One page for the module (each page load costs seconds on a shared CPU)."""
-    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.errors = errors  # type: ignore[attr-defined]
-    yield page
-    context.close()
 
 
 def shows(page: Page, symbol: Locator, key: str, words: str) -> None:
@@ -48,8 +35,8 @@ def leave(page: Page) -> None:
     expect(page.locator("#definition")).to_be_hidden()
 
 
-def test_symbols_of_the_equations_running_sums_and_caption(dpage: Page, shots: Path) -> None:
-    page = dpage
+def test_symbols_of_the_equations_running_sums_and_caption(module_page: Page, shots: Path) -> None:
+    page = module_page
     page.goto("/")
     page.wait_for_selector("svg#unfolded[data-ready='true']")
     eq = page.locator("#equations-body")
@@ -119,8 +106,8 @@ def test_symbols_of_the_equations_running_sums_and_caption(dpage: Page, shots: P
     assert page.errors == []  # type: ignore[attr-defined]
 
 
-def test_symbols_of_the_lab_its_plots_and_the_jacobian_map(dpage: Page, shots: Path) -> None:
-    page = dpage
+def test_symbols_of_the_lab_its_plots_and_the_jacobian_map(module_page: Page, shots: Path) -> None:
+    page = module_page
     page.goto("/#T=6")
     page.wait_for_selector("svg#unfolded[data-ready='true']")
     page.locator("#flowlab").scroll_into_view_if_needed()
@@ -175,8 +162,8 @@ def test_symbols_of_the_lab_its_plots_and_the_jacobian_map(dpage: Page, shots: P
     assert page.errors == []  # type: ignore[attr-defined]
 
 
-def test_gate_symbols_of_the_lstm(dpage: Page) -> None:
-    page = dpage
+def test_gate_symbols_of_the_lstm(module_page: Page) -> None:
+    page = module_page
     page.goto("/#cell=lstm")
     page.wait_for_selector("svg#unfolded[data-ready='true']")
     eq = page.locator("#equations-body")

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -74,27 +73,15 @@ def expected(answer: dict[str, Any], key: str) -> float:
     return answer["diagnostics"][diag[name]]
 
 
-@pytest.fixture(scope="module")
-def lesson_page(browser: Browser, base_url: str) -> Iterator[Page]:
-    """One page for the module (each page load costs seconds on a shared CPU)."""
-    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.errors = errors  # type: ignore[attr-defined]
-    yield page
-    context.close()
-
-
 def ready(page: Page, n: int) -> None:
     page.wait_for_selector(f"#lesson[data-step='{n}'][data-ready='true']")
     page.wait_for_selector("svg#unfolded[data-ready='true']")
 
 
 def test_lesson_runs_by_keys_alone_with_the_apis_numbers(
-    lesson_page: Page, tmp_path_factory: pytest.TempPathFactory
+    module_page: Page, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    page = lesson_page
+    page = module_page
     shots = Path(os.environ.get("LESSON_SHOTS") or tmp_path_factory.mktemp("lesson"))
     page.goto("/?lesson=1")
     ready(page, 1)
@@ -176,8 +163,8 @@ def test_lesson_runs_by_keys_alone_with_the_apis_numbers(
     assert page.errors == []  # type: ignore[attr-defined]
 
 
-def test_why_gates_goes_back_to_the_learners_cell(lesson_page: Page) -> None:
-    page = lesson_page
+def test_why_gates_goes_back_to_the_learners_cell(module_page: Page) -> None:
+    page = module_page
     page.goto("/#cell=gru")
     page.reload()  # a fresh page: no plain-RNN answer seen yet
     page.wait_for_selector("svg#unfolded[data-ready='true']")
@@ -207,8 +194,8 @@ def test_why_gates_goes_back_to_the_learners_cell(lesson_page: Page) -> None:
     assert page.errors == []  # type: ignore[attr-defined]
 
 
-def test_a_prediction_records_the_guess_and_reveals_the_truth(lesson_page: Page) -> None:
-    page = lesson_page
+def test_a_prediction_records_the_guess_and_reveals_the_truth(module_page: Page) -> None:
+    page = module_page
     page.goto("/")
     page.wait_for_selector("svg#unfolded[data-ready='true']")
     page.click("#btn-lesson")
@@ -253,8 +240,8 @@ def test_a_prediction_records_the_guess_and_reveals_the_truth(lesson_page: Page)
     expect(page.locator("#lesson")).to_be_hidden()
 
 
-def test_a_flow_map_click_moves_the_animation_to_that_term(lesson_page: Page) -> None:
-    page = lesson_page
+def test_a_flow_map_click_moves_the_animation_to_that_term(module_page: Page) -> None:
+    page = module_page
     page.goto("/#loss=all&T=4")
     page.wait_for_selector("svg#unfolded[data-ready='true']")
     page.locator("#flowlab").scroll_into_view_if_needed()

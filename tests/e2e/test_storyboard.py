@@ -4,27 +4,12 @@ link, loaded again and replayed with the presenter keys, each view the same as w
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def board_page(browser: Browser, base_url: str) -> Iterator[Page]:
-    """One page for the module (each page load costs seconds on a shared CPU)."""
-    context = browser.new_context(
-        base_url=base_url, viewport={"width": 1280, "height": 720}, accept_downloads=True
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.errors = errors  # type: ignore[attr-defined]
-    yield page
-    context.close()
 
 
 def drawn(page: Page) -> None:
@@ -44,9 +29,9 @@ def current_hash(page: Page) -> str:
 
 
 def test_a_storyboard_saved_and_loaded_replays_the_same_views(
-    board_page: Page, tmp_path: Path
+    module_page: Page, tmp_path: Path
 ) -> None:
-    page = board_page
+    page = module_page
     page.goto("/#T=4")
     drawn(page)
     page.click("#btn-board")

@@ -195,3 +195,82 @@ def test_a_damaged_link_says_so_and_large_weights_go_to_a_file(page: Page) -> No
     expect(message).to_contain_text("kB")
     expect(page.locator("#weights-link")).to_be_hidden()
     assert "w=" not in page.evaluate("location.hash")
+
+
+def api_train(page: Page, body: dict[str, Any]) -> dict[str, Any]:
+    response = page.request.post("/api/train", data=body)
+    assert response.ok, response.text()
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def assert_weights_close(got: dict[str, Any], want: dict[str, Any]) -> None:
+    for name in ("Wx", "Ws", "Wy"):
+        np.testing.assert_allclose(np.array(got[name]), np.array(want[name]), rtol=1e-9, atol=0)
+
+
+def test_a_link_or_a_file_continues_adam_exactly(
+    page: Page, rec: Recorder, fresh: BrowserContext, tmp_path: Path
+) -> None:
+    # Adam: its moments and step count go with the weights, so 3 steps here and 2 more in
+    # another page are the 5 steps of one run, to the last digits the API gives
+    n, more = 3, 2
+    open_page(page, "#T=6&H=3&lr=0.05&opt=adam")
+    train(page, n)
+    page.click("#btn-weights-link")
+    expect(page.locator("#weights-link")).to_be_visible()
+    url = page.locator("#weights-link").input_value()
+    assert len(url) < 8000
+    with page.expect_download() as download:
+        page.click("#btn-weights-save")
+    saved = tmp_path / "weights.json"
+    download.value.save_as(saved)
+    data = json.loads(saved.read_text())
+    assert data["optimizer_state"]["name"] == "adam" and data["optimizer_state"]["step"] == n
+    assert set(data["optimizer_state"]["m"]) >= {"Wx", "Ws", "Wy"}
+
+    # the reference: the page's first chunk asked for all n + more steps in one request
+    first = rec.train[0]
+    assert first["optimizer_state"] is None and first["start_step"] == 0
+    whole = api_train(page, {**first, "steps": n + more})
+    # without the moments the same weights train elsewhere: the check below can tell
+    restart = api_train(
+        page, {**first, "model": {**first["model"], "weights": data["weights"]}, "steps": more}
+    )
+    assert not np.allclose(restart["weights"]["Ws"], whole["weights"]["Ws"], rtol=1e-9, atol=0)
+
+    for how in ("link", "file"):
+        other = fresh.new_page()
+        rec2 = Recorder(other)
+        if how == "link":
+            other.goto(url)
+            expect(other.locator("#weights-msg")).to_contain_text("from the link")
+        else:
+            open_page(other, "#T=6&H=3&lr=0.05&opt=adam")
+            other.set_input_files("#weights-file", str(saved))
+            expect(other.locator("#weights-msg")).to_contain_text("loaded from the file")
+        other.wait_for_selector("svg#unfolded[data-ready='true']")
+        expect(other.locator("#train-step-count")).to_have_text(str(n))
+        for i in range(n + 1, n + more + 1):
+            other.click("#train-step")
+            expect(other.locator("#train-panel")).to_have_attribute("data-step", str(i))
+        expect(other.locator("#train-step")).to_be_enabled()
+        sent = rec2.train[0]
+        assert sent["optimizer_state"]["name"] == "adam", how
+        assert sent["optimizer_state"]["step"] == n and sent["start_step"] == n, how
+        # the page's weights after its last chunk: the API's answer to its last request
+        last = api_train(other, rec2.train[-1])
+        assert_weights_close(last["weights"], whole["weights"])
+        assert [e for e in rec2.errors if "favicon" not in e] == [], how
+        other.close()
+
+
+def test_weights_that_fit_a_link_without_adams_moments_get_one_that_says_so(page: Page) -> None:
+    open_page(page, "#T=4&H=16&lr=0.01&opt=adam")
+    train(page, 1)
+    page.click("#btn-weights-link")
+    expect(page.locator("#weights-link")).to_be_visible()
+    message = page.locator("#weights-msg")
+    expect(message).to_contain_text("after 1 steps")
+    expect(message).to_contain_text("optimizer's state did not fit")
+    assert len(page.locator("#weights-link").input_value()) < 8000

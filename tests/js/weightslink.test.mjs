@@ -17,7 +17,20 @@ const weights = {
 test("a link's text gives back the very same float64 weights and step", async () => {
   const text = await encodeWeights({ weights, step: 7 });
   assert.match(text, /^[A-Za-z0-9_-]+$/);
-  assert.deepEqual(await decodeWeights(text), { weights, step: 7 });
+  assert.deepEqual(await decodeWeights(text), { weights, step: 7, optimizerState: null });
+});
+
+const adam = { name: "adam", step: 7, m: { Wx: [[1e-3, -2e-3, 0]], Ws: weights.Ws, Wy: weights.Wy }, v: { Wx: [[1e-6, 4e-6, 0]], Ws: weights.Ws, Wy: weights.Wy } };
+
+test("a link and a file carry the optimizer's state exactly; a missing or odd one is no state", async () => {
+  const text = await encodeWeights({ weights, step: 7, optimizerState: adam });
+  assert.deepEqual(await decodeWeights(text), { weights, step: 7, optimizerState: adam });
+  const file = JSON.parse(JSON.stringify(weightsFile({ weights, step: 7, model: RNN, optimizerState: adam })));
+  assert.deepEqual(file.optimizer_state, adam);
+  assert.deepEqual(readWeightsFile(file, RNN).optimizerState, adam);
+  assert.equal("optimizer_state" in weightsFile({ weights, step: 0, model: RNN }), false);
+  assert.equal(readWeightsFile({ ...file, optimizer_state: [1, 2] }, RNN).optimizerState, null);
+  assert.equal(readWeightsFile({ ...file, optimizer_state: { step: 7 } }, RNN).optimizerState, null);
 });
 
 test("base64url round-trips every byte value", () => {
@@ -54,7 +67,7 @@ test("a weights file carries its model and is read back only for a model it fits
   const json = JSON.parse(JSON.stringify(weightsFile({ weights: { ...weights, bs: null }, step: 12, model: RNN, task: "" })));
   assert.equal(json.kind, FILE_KIND);
   assert.equal("bs" in json.weights, false);
-  assert.deepEqual(readWeightsFile(json, RNN), { weights, step: 12 });
+  assert.deepEqual(readWeightsFile(json, RNN), { weights, step: 12, optimizerState: null });
   assert.throws(() => readWeightsFile(json, { ...RNN, n_hidden: 4 }), /do not fit: .*The file was saved from this model \(rnn, H = 3/);
   assert.throws(() => readWeightsFile({ frames: [] }, RNN), /Not a weights file/);
 });
