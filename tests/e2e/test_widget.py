@@ -182,17 +182,18 @@ def run_cell(cell: Locator, page: Page) -> None:
     stays [ ]: a person presses Shift+Enter again, and so does the test."""
     prompt = cell.locator(".jp-InputPrompt")
     dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
-    for _ in range(4):
+    for _ in range(6):
         if dialog.is_visible():  # asked for the kernel all the same: the notebook's, as offered
             dialog.locator(".jp-mod-accept").click()
         cell.locator(".cm-content").click()
         page.keyboard.press("Shift+Enter")
         try:
-            expect(prompt).not_to_have_text(re.compile(r"^\[ \]:$"), timeout=15_000)
+            # the prompt turns [*] as soon as the page sends the cell: 5 s is ample
+            expect(prompt).not_to_have_text(re.compile(r"^\[ \]:$"), timeout=5_000)
             return
         except AssertionError:
             continue
-    pytest.fail("the kernel did not take the cell after four Shift+Enter")
+    pytest.fail("the kernel did not take the cell after six Shift+Enter")
 
 
 @pytest.mark.parametrize(("jupyter", "cell"), RUNS, indirect=["jupyter"])
