@@ -34,16 +34,9 @@ class Sweep:
     delta_x: Array | None = None  # (L, T, G·H)
 
 
-def window(steps: NDArray[np.int64], k: int, truncate: int | None) -> tuple[int, int]:
-    """Rows i of the (ascending) loss steps whose term k is kept: k ≤ t_i (< k + K)."""
-    lo = int(np.searchsorted(steps, k, side="left"))
-    if truncate is None:
-        return lo, len(steps)
-    return lo, int(np.searchsorted(steps, k + truncate - 1, side="right"))
-
-
 def windows(steps: NDArray[np.int64], T: int, truncate: int | None) -> tuple[list[int], list[int]]:
-    """window(steps, k, truncate) for every k = 1..T at once: the lists lo, hi."""
+    """For every k = 1..T, the rows lo ≤ i < hi of the (ascending) loss steps whose term k is
+    kept: k ≤ t_i (< k + K). The lists lo, hi."""
     ks = np.arange(1, T + 1)  # (T,)
     lo = np.searchsorted(steps, ks, side="left")  # (T,)
     if truncate is None:

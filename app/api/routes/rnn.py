@@ -78,14 +78,20 @@ async def run_bptt(body: BPTTRequest, request: Request, settings: AppSettings) -
     return await run_compute(request, seconds, lambda: bptt_work(body, request, settings))
 
 
-def bptt_price(body: BPTTRequest, settings: Settings) -> float:
-    """The cost model's seconds for a (validated) /api/bptt body: where it may run."""
+def bptt_plan(body: BPTTRequest, settings: Settings) -> tuple[limits.Shape, bool]:
+    """A (validated) /api/bptt body's shape, and whether its answer carries the Jacobian
+    (asked for, and within the Settings' budget)."""
     T = len(body.inputs)
     shape = limits.shape_of(body.model, T, body.loss_steps, body.truncate, body.detail)
     with_jacobian = body.jacobian and (
         jacobian_work(T, limits.state_size(shape)) <= settings.max_jacobian_work
     )
-    return limits.bptt_work_seconds(shape, with_jacobian)
+    return shape, with_jacobian
+
+
+def bptt_price(body: BPTTRequest, settings: Settings) -> float:
+    """The cost model's seconds for a (validated) /api/bptt body: where it may run."""
+    return limits.bptt_work_seconds(*bptt_plan(body, settings))
 
 
 def bptt_work(body: BPTTRequest, request: Request, settings: Settings) -> Response:
@@ -93,11 +99,7 @@ def bptt_work(body: BPTTRequest, request: Request, settings: Settings) -> Respon
     config, params, x, s0 = convert.sequence_request(body, settings)  # checks the size limits
     convert.check_bptt_work(body, settings)
     d = np.array(body.targets, dtype=np.float64)  # (T, n_out)
-    T = len(x)
-    with_jacobian = body.jacobian and (
-        jacobian_work(T, config.state_size) <= settings.max_jacobian_work
-    )
-    shape = limits.shape_of(body.model, T, body.loss_steps, body.truncate, body.detail)
+    shape, with_jacobian = bptt_plan(body, settings)
     limits.check_bptt(shape, with_jacobian, settings)
     with compute_slot(request) as on_step:
         with compute_timer(request), np.errstate(all="ignore"):
