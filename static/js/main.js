@@ -71,19 +71,22 @@ const store = new Store(initialStore(stateFromHash(location.hash), readLimits(pa
 const REPLACE_MS = 200;
 const url = { pending: null, timer: 0, last: -Infinity };
 function writeReplace() {
+  const pending = url.pending;
+  dropPending();
+  url.last = performance.now();
+  if (pending !== null && pending !== location.hash) history.replaceState(null, "", pending);
+}
+/** The URL write still waiting for its REPLACE_MS slot, if any, is not made. */
+function dropPending() {
   clearTimeout(url.timer);
   url.timer = 0;
-  url.last = performance.now();
-  if (url.pending !== null && url.pending !== location.hash) history.replaceState(null, "", url.pending);
   url.pending = null;
 }
 const controller = new Controller(store, {
   hash: () => url.pending ?? location.hash,
   push: (hash) => {
     remember(hash);
-    clearTimeout(url.timer);
-    url.timer = 0;
-    url.pending = null;
+    dropPending();
     history.pushState(null, "", hash);
   },
   replace: (hash) => {
@@ -261,9 +264,7 @@ function bindControls() {
   $("#btn-fit").addEventListener("click", () => setState({ fit: store.get().state.fit ? 0 : 1 }));
   // a link pasted or back / forward: a step's URL still waiting to be written is dropped
   const fromUrl = () => {
-    clearTimeout(url.timer);
-    url.timer = 0;
-    url.pending = null;
+    dropPending();
     remember(location.hash);
     controller.fromUrl(location.hash);
   };

@@ -48,7 +48,16 @@ export function optimizerStateOf(value) {
   return value;
 }
 
-/** The text of a link → {weights, step}; an Error with a message a person can act on. */
+/** What a link or a file holds (checked for weights already) → {weights, step, optimizerState}. */
+function savedRun(saved) {
+  return {
+    weights: saved.weights,
+    step: Number.isInteger(saved.step) && saved.step >= 0 ? saved.step : 0,
+    optimizerState: optimizerStateOf(saved.optimizer_state),
+  };
+}
+
+/** The text of a link → {weights, step, optimizerState}; an Error with a message a person can act on. */
 export async function decodeWeights(text) {
   let payload;
   try {
@@ -60,11 +69,7 @@ export async function decodeWeights(text) {
   if (!payload || typeof payload !== "object" || !payload.weights) {
     throw new Error("The link's weights are damaged (no weights in it): the seeded weights are shown.");
   }
-  return {
-    weights: payload.weights,
-    step: Number.isInteger(payload.step) && payload.step >= 0 ? payload.step : 0,
-    optimizerState: optimizerStateOf(payload.optimizer_state),
-  };
+  return savedRun(payload);
 }
 
 /** The shapes a model's weights must have: {Wx: [n_in, G·H], Ws: [H, G·H], Wy: [H, n_out]}. */
@@ -148,9 +153,5 @@ export function readWeightsFile(json, model) {
       : "";
     throw new Error(`These weights do not fit: ${errors.join("; ")}.${from} The weights shown are unchanged.`);
   }
-  return {
-    weights: json.weights,
-    step: Number.isInteger(json.step) && json.step >= 0 ? json.step : 0,
-    optimizerState: optimizerStateOf(json.optimizer_state),
-  };
+  return savedRun(json);
 }
